@@ -1,0 +1,4 @@
+//! The telephony edge of Sportello and the wiring of the `sportello` binary.
+pub mod app;
+pub mod config;
+pub mod telephony;

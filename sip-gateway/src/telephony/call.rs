@@ -1,0 +1,436 @@
+//! The call runner: one task per call that owns the RTP socket, paces the audio, hears keys
+//! (RFC 4733, SIP INFO, in-band) and drives a dialog through [`CallChannel`].
+//!
+//! The dialog and the media loop are two futures of the same task; they talk over small
+//! bounded channels ([`super::channel`]). The media loop is the only owner of the socket, the
+//! SIP dialog handle and the timers.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ivr::speech::Prompt;
+use ivr::{ChannelError, Key};
+use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason};
+use rsipstack::dialog::invite_dialog::InviteDialog;
+use rsipstack::sip::{Header, StatusCode};
+use tokio::net::UdpSocket;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::{Instant, MissedTickBehavior};
+use tokio_util::sync::CancellationToken;
+
+use super::channel::{CallChannel, Command, Ended};
+use super::media::g711::G711;
+use super::media::receive::{KeySource, ReceivePath};
+use super::media::sender::{RtpSender, SAMPLES_PER_PACKET};
+use super::sdp::{Negotiated, Offer};
+
+/// What runs on each answered call: the IVR dialog ([`super::dialog::IvrHandler`]), or a
+/// scripted one in tests and benchmarks.
+pub trait CallHandler: Send + Sync + 'static {
+    fn handle(&self, channel: CallChannel) -> impl Future<Output = ()> + Send;
+}
+
+/// Keys pressed but not yet used.
+const KEY_BUFFER: usize = 32;
+/// How long a BYE waits for its answer (the shutdown drain waits at most 5 s for all calls).
+const BYE_WAIT: Duration = Duration::from_secs(4);
+
+/// Everything the media loop needs, prepared by the signaling side.
+pub struct CallSetup {
+    pub call_id: String,
+    /// The user part of the caller's From (a phone number when the network gives one).
+    pub caller: Option<String>,
+    pub dialog: InviteDialog,
+    pub states: DialogStateReceiver,
+    pub socket: UdpSocket,
+    pub offer: Offer,
+    pub negotiated: Negotiated,
+    pub local: SocketAddr,
+    pub inactivity: Duration,
+    pub ring: Duration,
+    pub session_id: u64,
+}
+
+/// Why the media loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallOutcome {
+    CallerHungUp,
+    Cancelled,
+    GatewayHungUp,
+    Inactivity,
+    Shutdown,
+    Failed,
+}
+
+/// Runs one call to its end: answers it, runs `handler`, hangs up. Returns how it ended.
+#[tracing::instrument(skip_all, fields(call_id = %setup.call_id))]
+pub async fn run<H: CallHandler>(
+    setup: CallSetup,
+    handler: Arc<H>,
+    shutdown: CancellationToken,
+) -> CallOutcome {
+    let (cmd_tx, cmd_rx) = mpsc::channel(8);
+    let (key_tx, key_rx) = mpsc::channel(KEY_BUFFER);
+    let ended: Ended = Arc::default();
+    let channel = CallChannel::new(
+        cmd_tx,
+        key_rx,
+        ended.clone(),
+        setup.call_id.clone(),
+        setup.caller.clone(),
+    );
+    let media = MediaLoop::new(setup, key_tx, ended);
+    let dialog = handler.handle(channel);
+    tokio::pin!(dialog);
+    let media_fut = media.run(cmd_rx, shutdown);
+    tokio::pin!(media_fut);
+    // The dialog ends first normally (then the media loop hangs up when its command channel
+    // closes); if the media loop ends first (caller hung up), the dialog future is dropped.
+    tokio::select! {
+        outcome = &mut media_fut => outcome,
+        () = &mut dialog => media_fut.await,
+    }
+}
+
+struct MediaLoop {
+    dialog: InviteDialog,
+    states: DialogStateReceiver,
+    socket: UdpSocket,
+    offer: Offer,
+    negotiated: Negotiated,
+    local: SocketAddr,
+    inactivity: Duration,
+    ring: Duration,
+    session_id: u64,
+    sdp_version: u64,
+    sender: RtpSender,
+    receive: ReceivePath,
+    keys: mpsc::Sender<Key>,
+    ended: Ended,
+    prompt: Option<(Arc<Prompt>, usize, oneshot::Sender<()>)>,
+    last_activity: Instant,
+    packet: Vec<u8>,
+    payload: Vec<u8>,
+}
+
+fn random_u32() -> u32 {
+    let mut b = [0u8; 4];
+    if getrandom::fill(&mut b).is_err() {
+        return std::process::id();
+    }
+    u32::from_le_bytes(b)
+}
+
+impl MediaLoop {
+    fn new(s: CallSetup, keys: mpsc::Sender<Key>, ended: Ended) -> Self {
+        let (law, payload_type) = (s.negotiated.law, s.negotiated.payload_type);
+        MediaLoop {
+            dialog: s.dialog,
+            states: s.states,
+            socket: s.socket,
+            receive: ReceivePath::new(
+                law,
+                payload_type,
+                s.negotiated.telephone_event,
+                s.negotiated.remote,
+            ),
+            offer: s.offer,
+            negotiated: s.negotiated,
+            local: s.local,
+            inactivity: s.inactivity,
+            ring: s.ring,
+            session_id: s.session_id,
+            sdp_version: 1,
+            sender: {
+                let mut sender =
+                    RtpSender::new(law, random_u32(), random_u32() as u16, random_u32());
+                sender.set_payload_type(payload_type);
+                sender
+            },
+            keys,
+            ended,
+            prompt: None,
+            last_activity: Instant::now(),
+            packet: Vec::with_capacity(200),
+            payload: Vec::with_capacity(SAMPLES_PER_PACKET),
+        }
+    }
+
+    fn answer_sdp(&mut self) -> Vec<u8> {
+        let sdp = self.offer.answer(
+            &self.negotiated,
+            self.local,
+            self.session_id,
+            self.sdp_version,
+        );
+        self.sdp_version += 1;
+        sdp.into_bytes()
+    }
+
+    fn set_ended(&self, why: ChannelError) {
+        if let Ok(mut e) = self.ended.lock() {
+            e.get_or_insert(why);
+        }
+    }
+
+    async fn run(
+        mut self,
+        mut commands: mpsc::Receiver<Command>,
+        shutdown: CancellationToken,
+    ) -> CallOutcome {
+        let outcome = self.run_inner(&mut commands, shutdown).await;
+        let torn_down = |reason| ChannelError::TornDown { reason };
+        let why = match outcome {
+            CallOutcome::CallerHungUp | CallOutcome::Cancelled => ChannelError::HungUp,
+            CallOutcome::GatewayHungUp => torn_down("hung up by the gateway"),
+            CallOutcome::Inactivity => torn_down("no media or signaling"),
+            CallOutcome::Shutdown => torn_down("shutdown"),
+            CallOutcome::Failed => torn_down("signaling failure"),
+        };
+        self.set_ended(why);
+        tracing::info!(?outcome, "call ended");
+        outcome
+    }
+
+    async fn run_inner(
+        &mut self,
+        commands: &mut mpsc::Receiver<Command>,
+        shutdown: CancellationToken,
+    ) -> CallOutcome {
+        // 180 then 200 with the answer.
+        self.dialog.ringing(None, None).ok();
+        if !self.ring.is_zero() {
+            let ring_end = tokio::time::sleep(self.ring);
+            tokio::pin!(ring_end);
+            loop {
+                tokio::select! {
+                    () = &mut ring_end => break,
+                    () = shutdown.cancelled() => {
+                        self.dialog.reject(Some(StatusCode::ServiceUnavailable), None).ok();
+                        return CallOutcome::Shutdown;
+                    }
+                    state = self.states.recv() => {
+                        let Some(state) = state else { return CallOutcome::Failed };
+                        if let Some(outcome) = self.on_state(state).await {
+                            return outcome;
+                        }
+                    }
+                }
+            }
+        }
+        let body = self.answer_sdp();
+        let headers = vec![Header::ContentType("application/sdp".into())];
+        if self.dialog.accept(Some(headers), Some(body)).is_err() {
+            return CallOutcome::Failed;
+        }
+        let mut tick = tokio::time::interval(Duration::from_millis(20));
+        tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        let mut last_tick = Instant::now();
+        let mut buf = vec![0u8; 2048];
+        loop {
+            let deadline = self.last_activity + self.inactivity;
+            tokio::select! {
+                biased;
+                () = shutdown.cancelled() => {
+                    self.bye().await;
+                    return CallOutcome::Shutdown;
+                }
+                state = self.states.recv() => {
+                    let Some(state) = state else { return CallOutcome::Failed };
+                    if let Some(outcome) = self.on_state(state).await {
+                        return outcome;
+                    }
+                }
+                at = tick.tick() => {
+                    // Missed ticks (Skip) still advance the RTP clock.
+                    let slots = (at.saturating_duration_since(last_tick).as_millis() / 20).max(1) as u32;
+                    last_tick = at;
+                    if slots > 1 {
+                        self.sender.skip(slots - 1);
+                    }
+                    self.send_frame().await;
+                }
+                r = self.socket.recv_from(&mut buf) => {
+                    if let Ok((n, from)) = r {
+                        self.on_rtp(&buf[..n], from);
+                    }
+                }
+                cmd = commands.recv() => match cmd {
+                    Some(Command::Play { prompt, done }) => {
+                        tracing::debug!(duration_ms = prompt.duration().as_millis() as u64, "prompt started");
+                        self.sender.start_talkspurt();
+                        self.prompt = Some((prompt, 0, done));
+                    }
+                    Some(Command::Stop) => {
+                        if let Some((_, pos, _)) = self.prompt.take() {
+                            tracing::debug!(played_ms = pos as u64 / 8, "prompt interrupted");
+                        }
+                    }
+                    Some(Command::HangUp) | None => {
+                        self.bye().await;
+                        return CallOutcome::GatewayHungUp;
+                    }
+                },
+                () = tokio::time::sleep_until(deadline), if !self.negotiated.on_hold() => {
+                    tracing::info!("no RTP or SIP from the caller: hanging up");
+                    self.bye().await;
+                    return CallOutcome::Inactivity;
+                }
+            }
+        }
+    }
+
+    /// Sends BYE and waits (bounded) for its answer.
+    async fn bye(&self) {
+        match tokio::time::timeout(BYE_WAIT, self.dialog.bye()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::debug!(error = %e, "BYE failed"),
+            Err(_) => tracing::debug!("BYE not answered in time"),
+        }
+    }
+
+    async fn on_state(&mut self, state: DialogState) -> Option<CallOutcome> {
+        match state {
+            DialogState::Terminated(_, reason) => {
+                return Some(match reason {
+                    TerminatedReason::UacCancel => CallOutcome::Cancelled,
+                    TerminatedReason::UacBye => CallOutcome::CallerHungUp,
+                    TerminatedReason::Timeout => CallOutcome::Failed,
+                    _ => CallOutcome::CallerHungUp,
+                });
+            }
+            DialogState::Info(_, req, handle) => {
+                self.last_activity = Instant::now();
+                let ct = req
+                    .headers
+                    .iter()
+                    .find_map(|h| match h {
+                        // `value()`: the type's Display writes "Content-Type: ...".
+                        Header::ContentType(c) => Some(c.value().to_owned()),
+                        _ => None,
+                    })
+                    .unwrap_or_default();
+                match super::signaling::info::parse_dtmf_info(&ct, &req.body) {
+                    Ok(Some(key)) => {
+                        handle.reply(StatusCode::OK).await.ok();
+                        self.on_key(key, KeySource::Info);
+                    }
+                    Ok(None) => {
+                        handle.reply(StatusCode::OK).await.ok();
+                    }
+                    Err(()) => {
+                        handle
+                            .respond(
+                                StatusCode::UnsupportedMediaType,
+                                Some(vec![Header::Other(
+                                    "Accept".into(),
+                                    "application/dtmf-relay, application/dtmf".into(),
+                                )]),
+                                None,
+                            )
+                            .await
+                            .ok();
+                    }
+                }
+            }
+            DialogState::Updated(_, req, handle) => {
+                self.last_activity = Instant::now();
+                if req.method != rsipstack::sip::Method::Invite {
+                    handle.reply(StatusCode::OK).await.ok();
+                    return None;
+                }
+                if !req.body.is_empty() {
+                    let parsed =
+                        Offer::parse(&req.body).and_then(|o| o.negotiate().map(|n| (o, n)));
+                    match parsed {
+                        Ok((offer, n)) if n.law == self.negotiated.law => {
+                            tracing::info!(hold = n.on_hold(), "re-INVITE");
+                            self.receive
+                                .renegotiate(n.payload_type, n.telephone_event, n.remote);
+                            self.sender.set_payload_type(n.payload_type);
+                            self.offer = offer;
+                            self.negotiated = n;
+                        }
+                        Ok(_) | Err(_) => {
+                            handle.reply(StatusCode::NotAcceptableHere).await.ok();
+                            return None;
+                        }
+                    }
+                }
+                let body = self.answer_sdp();
+                handle
+                    .respond(
+                        StatusCode::OK,
+                        Some(vec![Header::ContentType("application/sdp".into())]),
+                        Some(body),
+                    )
+                    .await
+                    .ok();
+            }
+            DialogState::Options(_, _, handle) => {
+                self.last_activity = Instant::now();
+                handle.reply(StatusCode::OK).await.ok();
+            }
+            DialogState::Confirmed(..) => {
+                self.last_activity = Instant::now();
+            }
+            DialogState::Message(_, _, handle)
+            | DialogState::Notify(_, _, handle)
+            | DialogState::Refer(_, _, handle)
+            | DialogState::Publish(_, _, handle) => {
+                handle.reply(StatusCode::MethodNotAllowed).await.ok();
+            }
+            _ => {}
+        }
+        None
+    }
+
+    fn on_key(&mut self, key: Key, source: KeySource) {
+        tracing::debug!(%key, ?source, "key detected");
+        if self.keys.try_send(key).is_err() {
+            tracing::debug!("key buffer full: key dropped");
+        }
+    }
+
+    fn on_rtp(&mut self, datagram: &[u8], from: SocketAddr) {
+        let now = Instant::now();
+        let received = self.receive.on_datagram(datagram, from, now.into_std());
+        if received.activity {
+            self.last_activity = now;
+        }
+        for (key, source) in received.keys {
+            self.on_key(key, source);
+        }
+    }
+
+    async fn send_frame(&mut self) {
+        let Some(dest) = self.receive.destination() else {
+            return;
+        };
+        if !self.negotiated.direction.we_send() {
+            return;
+        }
+        let law: G711 = self.sender.law();
+        let mut finished = false;
+        if let Some((pcm, pos, _)) = self.prompt.as_mut() {
+            let samples = pcm.samples();
+            let end = (*pos + SAMPLES_PER_PACKET).min(samples.len());
+            self.payload.clear();
+            law.encode(&samples[*pos..end], &mut self.payload);
+            self.payload.resize(SAMPLES_PER_PACKET, law.silence());
+            *pos = end;
+            finished = end >= samples.len();
+            self.sender.next_audio(&self.payload, &mut self.packet);
+        } else {
+            self.sender.next_silence(&mut self.packet);
+        }
+        if finished && let Some((_, _, done)) = self.prompt.take() {
+            done.send(()).ok();
+        }
+        if let Err(e) = self.socket.send_to(&self.packet, dest).await {
+            tracing::trace!(error = %e, "RTP send failed");
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! RTP media cores: codec, packets, DTMF detection, jitter buffer, sender numbering, source
+//! learning, port allocation, and the receive path that chains them ([`receive`]). None of these does I/O; the call runner owns the socket and
+//! the clock.
+
+pub mod g711;
+pub mod inband_dtmf;
+pub mod jitter;
+pub mod ports;
+pub mod receive;
+pub mod rtp;
+pub mod sender;
+pub mod source;
+pub mod telephone_event;

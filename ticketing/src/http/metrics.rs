@@ -1,0 +1,169 @@
+//! Today's figures of the hall: Prometheus text at `/metrics` and JSON at `/api/statistics`
+//! (supervisors). Computed from the database on each request, so every node of a PostgreSQL
+//! deployment reports the same numbers. No personal data.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+
+use super::{HttpState, Problem, StaffSession};
+use crate::auth::Role;
+use crate::queue::{StationState, TicketStatus};
+
+pub(super) fn routes() -> Router<HttpState> {
+    Router::new()
+        .route("/metrics", get(prometheus))
+        .route("/api/statistics", get(statistics))
+}
+
+/// One line's figures for today.
+#[derive(Debug, Default, Serialize)]
+pub(super) struct LineFigures {
+    pub(super) issued: i64,
+    pub(super) waiting: i64,
+    pub(super) called_or_serving: i64,
+    pub(super) done: i64,
+    pub(super) no_show: i64,
+    pub(super) cancelled: i64,
+    /// Average issue-to-call wait of the tickets called today.
+    pub(super) average_wait_seconds: Option<f64>,
+    /// Average call-to-finish time of the tickets done today.
+    pub(super) average_handling_seconds: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct Figures {
+    pub(super) day: String,
+    pub(super) lines: BTreeMap<String, LineFigures>,
+    pub(super) stations_open: usize,
+    pub(super) stations_paused: usize,
+}
+
+pub(super) async fn figures(state: &HttpState) -> Result<Figures, Problem> {
+    let t = &state.ticketing;
+    let day = t.today();
+    let rows = t.store().day_statistics(&t.office().id, day).await?;
+    let mut lines: BTreeMap<String, LineFigures> = t
+        .office()
+        .lines
+        .iter()
+        .map(|l| (l.id.to_string(), LineFigures::default()))
+        .collect();
+    let mut sums: BTreeMap<String, (i64, i64, i64, i64)> = BTreeMap::new();
+    for row in rows {
+        let f = lines.entry(row.line.clone()).or_default();
+        f.issued += row.count;
+        match row.status {
+            TicketStatus::Waiting => f.waiting += row.count,
+            TicketStatus::Called | TicketStatus::InService => f.called_or_serving += row.count,
+            TicketStatus::Done => f.done += row.count,
+            TicketStatus::NoShow => f.no_show += row.count,
+            TicketStatus::Cancelled => f.cancelled += row.count,
+        }
+        let s = sums.entry(row.line).or_default();
+        s.0 += row.total_wait_ms;
+        s.1 += row.called;
+        s.2 += row.total_handling_ms;
+        if row.status == TicketStatus::Done {
+            s.3 += row.count;
+        }
+    }
+    for (line, (wait, called, handling, done)) in sums {
+        if let Some(f) = lines.get_mut(&line) {
+            f.average_wait_seconds = (called > 0).then(|| wait as f64 / called as f64 / 1000.0);
+            f.average_handling_seconds = (done > 0).then(|| handling as f64 / done as f64 / 1000.0);
+        }
+    }
+    let stations = t.store().stations(&t.office().id).await?;
+    Ok(Figures {
+        day: day.to_string(),
+        lines,
+        stations_open: stations
+            .iter()
+            .filter(|s| s.state == StationState::Open)
+            .count(),
+        stations_paused: stations
+            .iter()
+            .filter(|s| s.state == StationState::Paused)
+            .count(),
+    })
+}
+
+async fn statistics(
+    State(state): State<HttpState>,
+    staff: StaffSession,
+) -> Result<Json<Figures>, Problem> {
+    staff.require(Role::Supervisor)?;
+    Ok(Json(figures(&state).await?))
+}
+
+async fn prometheus(State(state): State<HttpState>) -> Result<impl IntoResponse, Problem> {
+    let f = figures(&state).await?;
+    let mut out = String::new();
+    let gauge = |out: &mut String, name: &str, help: &str| {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
+    };
+    gauge(
+        &mut out,
+        "sportello_tickets",
+        "Tickets of today by line and status.",
+    );
+    for (line, l) in &f.lines {
+        for (status, n) in [
+            ("waiting", l.waiting),
+            ("called_or_serving", l.called_or_serving),
+            ("done", l.done),
+            ("no_show", l.no_show),
+            ("cancelled", l.cancelled),
+        ] {
+            let _ = writeln!(
+                out,
+                "sportello_tickets{{line=\"{line}\",status=\"{status}\"}} {n}"
+            );
+        }
+    }
+    gauge(
+        &mut out,
+        "sportello_average_wait_seconds",
+        "Average wait from issue to call today.",
+    );
+    for (line, l) in &f.lines {
+        if let Some(w) = l.average_wait_seconds {
+            let _ = writeln!(
+                out,
+                "sportello_average_wait_seconds{{line=\"{line}\"}} {w:.1}"
+            );
+        }
+    }
+    gauge(
+        &mut out,
+        "sportello_average_handling_seconds",
+        "Average time from call to finish today.",
+    );
+    for (line, l) in &f.lines {
+        if let Some(h) = l.average_handling_seconds {
+            let _ = writeln!(
+                out,
+                "sportello_average_handling_seconds{{line=\"{line}\"}} {h:.1}"
+            );
+        }
+    }
+    gauge(&mut out, "sportello_stations", "Stations by state.");
+    let _ = writeln!(
+        out,
+        "sportello_stations{{state=\"open\"}} {}",
+        f.stations_open
+    );
+    let _ = writeln!(
+        out,
+        "sportello_stations{{state=\"paused\"}} {}",
+        f.stations_paused
+    );
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out))
+}
