@@ -6,6 +6,13 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+/// Upper bound of timer settings in seconds (one day): larger values overflow `Instant`
+/// arithmetic on some platforms and mean nothing for a call.
+const MAX_TIMER_SECS: u64 = 86_400;
+
+/// Upper bound of a source ban in seconds (thirty days).
+const MAX_BAN_SECS: u64 = 30 * 86_400;
+
 /// The `[sip]` section of `sportello.toml`. Every key has a default.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -182,15 +189,24 @@ impl SipSettings {
         if self.public_address.is_some_and(|a| a.is_unspecified()) {
             errors.push(err("public_address", "must be a specific address"));
         }
-        if self.rtp_port_min == 0 || self.rtp_port_min > self.rtp_port_max {
+        // RTP uses even ports (RTCP would take the odd one above): count from the first even
+        // port of the range, as the allocator does.
+        let first_even = self.rtp_port_min.checked_add(self.rtp_port_min % 2);
+        if self.rtp_port_min == 0
+            || self.rtp_port_min > self.rtp_port_max
+            || self.rtp_port_min > 65534
+        {
             errors.push(err(
                 "rtp_port_min",
                 format!(
-                    "the range {}..={} is empty or starts at 0",
+                    "the range {}..={} is empty, starts at 0 or holds no even port below 65535",
                     self.rtp_port_min, self.rtp_port_max
                 ),
             ));
-        } else if usize::from((self.rtp_port_max - self.rtp_port_min) / 2 + 1) < self.max_calls {
+        } else if first_even.is_none_or(|first| {
+            first > self.rtp_port_max
+                || usize::from((self.rtp_port_max - first) / 2 + 1) < self.max_calls
+        }) {
             errors.push(err(
                 "rtp_port_max",
                 format!(
@@ -205,8 +221,17 @@ impl SipSettings {
         if self.max_calls == 0 {
             errors.push(err("max_calls", "must be at least 1"));
         }
-        if self.inactivity_timeout_secs == 0 {
-            errors.push(err("inactivity_timeout_secs", "must be at least 1"));
+        if !(1..=MAX_TIMER_SECS).contains(&self.inactivity_timeout_secs) {
+            errors.push(err(
+                "inactivity_timeout_secs",
+                format!("must be between 1 and {MAX_TIMER_SECS} (one day)"),
+            ));
+        }
+        if self.ban_secs > MAX_BAN_SECS {
+            errors.push(err(
+                "ban_secs",
+                format!("must be at most {MAX_BAN_SECS} (thirty days)"),
+            ));
         }
         if self.rate_limit_per_second == 0 || self.rate_limit_burst < self.rate_limit_per_second {
             errors.push(err(

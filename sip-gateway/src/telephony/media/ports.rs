@@ -13,7 +13,8 @@ pub struct PortAllocator {
 impl PortAllocator {
     /// `first..=last`; odd bounds are rounded inwards to even ports.
     pub fn new(first: u16, last: u16) -> Self {
-        let first = first + first % 2;
+        // The first even port; a range starting at 65535 holds none (capacity 0).
+        let first = first.saturating_add(first % 2);
         PortAllocator {
             first,
             last,

@@ -162,7 +162,11 @@ fn parse_cseq(v: &str) -> Option<(u32, &str)> {
     let mut parts = v.split_ascii_whitespace();
     let n = parts.next()?;
     let m = parts.next()?;
-    if parts.next().is_some() || !n.bytes().all(|b| b.is_ascii_digit()) {
+    // The method is a token in requests and responses alike (RFC 3261 section 20.16).
+    if parts.next().is_some()
+        || !n.bytes().all(|b| b.is_ascii_digit())
+        || !m.bytes().all(is_token_char)
+    {
         return None;
     }
     Some((n.parse().ok()?, m))
@@ -413,12 +417,15 @@ fn check_via(value: &str) -> Result<(), ()> {
             proto.next().unwrap_or_default().trim(),
             proto.next().unwrap_or_default().trim_start(),
         );
-        let (transport, host) = rest.split_once([' ', '\t']).ok_or(())?;
+        let (transport, sent_by) = rest.split_once([' ', '\t']).ok_or(())?;
+        // sent-by is `host[:port]`: a name, an IPv4 address or a bracketed IPv6 reference,
+        // nothing else (a stray "/ 2.0 / UDP host" after the transport is not one).
+        let sent_by_ok = is_sent_by(sent_by.trim());
         if !name.eq_ignore_ascii_case("SIP")
             || version != "2.0"
             || transport.is_empty()
             || !transport.bytes().all(is_token_char)
-            || host.trim().is_empty()
+            || !sent_by_ok
         {
             return Err(());
         }
@@ -434,6 +441,37 @@ fn check_via(value: &str) -> Result<(), ()> {
         }
     }
     Ok(())
+}
+
+/// `host [ ":" port ]` of a Via (RFC 3261 section 20.42): a host name or IPv4 address, or a
+/// bracketed IPv6 reference, and at most five port digits.
+fn is_sent_by(sent_by: &str) -> bool {
+    let (host_ok, port) = if let Some(rest) = sent_by.strip_prefix('[') {
+        let Some((ipv6, after)) = rest.split_once(']') else {
+            return false;
+        };
+        let ipv6_ok = ipv6.contains(':')
+            && ipv6
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+        match after {
+            "" => (ipv6_ok, None),
+            _ => (ipv6_ok, Some(after.strip_prefix(':').unwrap_or("x"))),
+        }
+    } else {
+        let (host, port) = match sent_by.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (sent_by, None),
+        };
+        let host_ok = !host.is_empty()
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+        (host_ok, port)
+    };
+    let port_ok =
+        port.is_none_or(|p| (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+    host_ok && port_ok
 }
 
 /// Splits a header value on commas outside quotes and angle brackets.

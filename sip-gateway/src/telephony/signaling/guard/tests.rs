@@ -214,3 +214,38 @@ fn framing_table() {
         );
     }
 }
+
+/// Found by the `sip_guard` fuzz target: a second protocol after the transport
+/// ("SIP/2.0/TCPSIP / 2.0 / UDP host") used to pass as a sent-by, and the canonical form of
+/// the message was then refused by the guard itself.
+#[test]
+fn via_sent_by_is_only_host_and_port() {
+    let with_via = |via: &str| {
+        format!(
+            "OPTIONS sip:ivr@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nVia: {via}\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:ivr@h>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+        )
+    };
+    let verdict = |via: &str| {
+        summary(&inspect(
+            with_via(via).as_bytes(),
+            Transport::Udp,
+            &policy(),
+        ))
+    };
+    assert_eq!(
+        verdict("SIP / 2.0 / TCPSIP / 2.0 / UDP 192.0.2.1;branch=z9hG4bK2"),
+        "400"
+    );
+    assert_eq!(verdict("SIP/2.0/UDP two words;branch=z9hG4bK2"), "400");
+    assert_eq!(verdict("SIP/2.0/UDP :255];branch=z9hG4bK2"), "400");
+    assert_eq!(verdict("SIP/2.0/UDP [5144;branch=z9hG4bK2"), "400");
+    assert_eq!(verdict("SIP/2.0/UDP h:50600000;branch=z9hG4bK2"), "400");
+    assert_eq!(
+        verdict("SIP / 2.0 / UDP 192.0.2.1:5060 ;branch=z9hG4bK2"),
+        "pass"
+    );
+    assert_eq!(
+        verdict("SIP/2.0/UDP [2001:db8::10]:5070;branch=z9hG4bK2"),
+        "pass"
+    );
+}
