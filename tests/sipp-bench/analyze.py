@@ -4,7 +4,7 @@
   analyze.py sipp  <sipp.csv>                       call counts, rate, response times
   analyze.py cpu   <samples.csv> [from_s] [to_s]    mean/max CPU and RSS between two times
   analyze.py keys  <gateway.log> <expected>         RFC 4733 keys heard per call
-  analyze.py jitter <capture.pcap>                  RTP inter-arrival deltas per stream
+  analyze.py jitter <capture.pcap> [media_port]     RTP inter-arrival deltas per stream (port: 26000)
 """
 
 import collections
@@ -121,9 +121,9 @@ def keys(path, expected):
     }
 
 
-def jitter(path):
+def jitter(path, media_port="26000"):
     out = subprocess.run(
-        ["tshark", "-r", path, "-d", "udp.port==26000,rtp", "-T", "fields",
+        ["tshark", "-r", path, "-d", f"udp.port=={media_port},rtp", "-T", "fields",
          "-e", "frame.time_epoch", "-e", "udp.srcport", "-e", "rtp.seq", "-e", "rtp.ssrc"],
         capture_output=True, text=True, check=True).stdout
     streams = collections.defaultdict(list)
@@ -166,7 +166,7 @@ def main():
     elif cmd == "keys":
         r = keys(args[0], args[1])
     elif cmd == "jitter":
-        r = jitter(args[0])
+        r = jitter(*args[:2])
     else:
         sys.exit(__doc__)
     print(json.dumps(r))

@@ -4,6 +4,7 @@
 #   SPORTELLO_BIN   the gateway binary (default target/release/sportello; built by
 #                   `cargo build --release -p sip-gateway --bin sportello`, never by these scripts)
 #   SIP_PORT        the gateway's SIP/UDP port (default 7060)
+#   SIPP_PORT, SIPP_MEDIA_PORT  SIPp's signaling and media ports (default 25080, 26000)
 #   OUT             where results go (default /tmp/sipp-bench/<date>)
 #   GW_PRELOAD      a library preloaded into the gateway (experiments, e.g. an allocator:
 #                   /usr/lib/x86_64-linux-gnu/libjemalloc.so.2)
@@ -17,8 +18,8 @@ ROOT=$(cd "$BENCH_DIR/../.." && pwd)
 SCEN=$(cd "$ROOT/../shared/bench/sipp" && pwd)
 SPORTELLO_BIN=${SPORTELLO_BIN:-$ROOT/target/release/sportello}
 SIP_PORT=${SIP_PORT:-7060}
-SIPP_PORT=25080
-SIPP_MEDIA_PORT=26000
+SIPP_PORT=${SIPP_PORT:-25080}
+SIPP_MEDIA_PORT=${SIPP_MEDIA_PORT:-26000}
 # The gateway's RTP range stays below SIPp's media ports and the kernel's ephemeral range.
 RTP_MIN=10000
 RTP_MAX=25998

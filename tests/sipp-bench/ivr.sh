@@ -52,7 +52,7 @@ for n in "${ns[@]}"; do
   all_json=$(python3 "$BENCH_DIR/analyze.py" cpu "$OUT/${tag}_samples.csv")
   keys_json=$(python3 "$BENCH_DIR/analyze.py" keys "$OUT/gateway.log" 1234)
   jitter_json='{}'
-  [ -s "$OUT/${tag}.pcap" ] && jitter_json=$(python3 "$BENCH_DIR/analyze.py" jitter "$OUT/${tag}.pcap")
+  [ -s "$OUT/${tag}.pcap" ] && jitter_json=$(python3 "$BENCH_DIR/analyze.py" jitter "$OUT/${tag}.pcap" "$SIPP_MEDIA_PORT")
   python3 - "$n" "$sipp_json" "$cpu_json" "$all_json" "$keys_json" "$jitter_json" "$rss0" "$scenario" "${ECHO:-0}" <<'EOF'
 import json, sys
 n = int(sys.argv[1])
