@@ -15,6 +15,8 @@
 //!   pressed before or during it is discarded.
 //! - [`Channel::collect_keys`] takes buffered keys first, then waits, following
 //!   [`KeyRequest`]; [`KeyCollector`] is that policy without I/O, for implementations to reuse.
+//! - [`Channel::listen`] takes a buffered key first too; a key pressed while the caller is
+//!   heard stops listening and is returned instead of the utterance.
 
 use std::fmt;
 use std::future::Future;
@@ -23,6 +25,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::recognition::{ListenRequest, Listening};
 use crate::speech::Prompt;
 
 /// One telephone keypad key (DTMF digit), from any source: RFC 4733, SIP INFO or in-band tone.
@@ -180,6 +183,68 @@ pub trait Channel: Send {
 
     /// Ends the call from the gateway's side. Calling it twice is harmless.
     fn hang_up(&mut self) -> impl Future<Output = ()> + Send;
+
+    /// Rings an operator's phone and, when it answers, connects the caller to it until one of
+    /// them hangs up. While it rings the caller hears a ringback or comfort tone; if the caller
+    /// hangs up meanwhile, the operator's leg is cancelled and `Err(HungUp)` is returned.
+    ///
+    /// The default is a channel that cannot reach anyone (tests, channels without telephony).
+    fn connect(
+        &mut self,
+        operator: &OperatorLeg,
+        ring_timeout: Duration,
+    ) -> impl Future<Output = Result<Connection, ChannelError>> + Send {
+        let _ = (operator, ring_timeout);
+        async { Ok(Connection::Unreachable) }
+    }
+
+    /// Listens for one utterance of the caller: buffered keys first (a key returns
+    /// [`Listening::Key`] at once, as in [`Channel::collect_keys`]), then the caller's audio
+    /// until the utterance ends as `request` says ([`crate::recognition::Recorder`]: 0.7 s
+    /// of silence after speech, at most 12 s, [`Listening::Silence`] after 5 s without
+    /// speech). A key pressed while listening stops it and is returned.
+    ///
+    /// The default is a channel that cannot hear audio: [`Listening::NoAudio`].
+    fn listen(
+        &mut self,
+        request: &ListenRequest,
+    ) -> impl Future<Output = Result<Listening, ChannelError>> + Send {
+        let _ = request;
+        async { Ok(Listening::NoAudio) }
+    }
+}
+
+/// An operator position to connect a caller to: the station of the ticketing core and the SIP
+/// user its phone registers as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperatorLeg {
+    /// The station's code in the ticketing configuration.
+    pub station: String,
+    /// The SIP user (address-of-record user part) the operator's phone registers with.
+    pub sip_user: String,
+}
+
+/// Which side ended a connected call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    Caller,
+    Operator,
+}
+
+/// How an attempt to connect the caller to an operator ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    /// The operator answered after `answered_after`; they talked for `talk` until `ended_by`
+    /// hung up. The call is over for the dialog either way.
+    Talked {
+        answered_after: Duration,
+        talk: Duration,
+        ended_by: Party,
+    },
+    /// The operator's phone rang for the whole ring timeout without answering.
+    NoAnswer,
+    /// The operator could not be reached: not registered, busy, refused or failed.
+    Unreachable,
 }
 
 /// The [`KeyRequest`] policy without I/O: feed it keys with the instant they arrived, ask it

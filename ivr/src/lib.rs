@@ -10,6 +10,8 @@
 //!   flows are written with.
 //! - `flows`: the conversation itself (welcome, main menu, branches), one flow per file.
 //! - [`speech`]: Italian text normalisation, speech synthesis (espeak-ng), prompts, WAV files.
+//! - [`recognition`]: listening to the caller (end of utterance) and speech recognition on a
+//!   bounded worker pool; whisper.cpp with the cargo feature `speech`.
 //! - [`audio`]: G.711, resampling and levels, pure functions over samples.
 //! - [`testing`]: a fake caller and a fake voice for dialog tests in virtual time.
 //!
@@ -20,10 +22,14 @@ pub mod audio;
 pub mod channel;
 pub mod dialog;
 mod flows;
+pub mod recognition;
 pub mod speech;
 pub mod testing;
 
-pub use channel::{BargeIn, Channel, ChannelError, Key, KeyCollection, KeyRequest, Playback};
+pub use channel::{
+    BargeIn, Channel, ChannelError, Connection, Key, KeyCollection, KeyRequest, OperatorLeg, Party,
+    Playback,
+};
 pub use dialog::{
     CallInfo, CallOutcome, DialogContext, DialogSettings, Question, Services, run_call,
     run_call_with, run_question,

@@ -23,11 +23,18 @@
 //! ```
 //!
 //! [`FakeChannel`] plays a prompt for its real duration (in virtual time), follows the key
-//! model of [`crate::channel`] and records every event; [`FakeCaller`] presses keys, hangs up,
-//! and waits for what the dialog says. [`FakeVoice`] "synthesises" silence as long as the text
-//! would take to say, labelled with the text as written.
+//! model of [`crate::channel`] and records every event; [`FakeCaller`] presses keys, speaks,
+//! hangs up, and waits for what the dialog says. [`FakeVoice`] "synthesises" silence as long
+//! as the text would take to say, labelled with the text as written.
+//!
+//! Speech: [`FakeCaller::says`] speaks scripted words (a voice-like sound as long as the
+//! words, labelled with them), [`FakeCaller::speaks`] real audio (espeak-ng, a WAV file).
+//! [`FakeChannel::listen`] hears it through the real end-of-utterance detector
+//! ([`crate::recognition::Recorder`]) in virtual time; speech while the dialog is not
+//! listening is lost, as on a call. [`FakeRecognizer`] "recognises" the scripted words with a
+//! chosen confidence, or fails the way a real recogniser can.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -35,7 +42,14 @@ use tokio::sync::{Notify, mpsc};
 use tokio::time::{Instant, sleep_until};
 
 use crate::channel::{
-    BargeIn, Channel, ChannelError, Key, KeyCollection, KeyCollector, KeyRequest, Playback,
+    BargeIn, Channel, ChannelError, Connection, Key, KeyCollection, KeyCollector, KeyRequest,
+    OperatorLeg, Party, Playback,
+};
+use crate::recognition::endpoint::Recorded;
+use crate::recognition::utterance::SAMPLE_RATE;
+use crate::recognition::{
+    ListenRequest, Listening, Recognition, RecognitionFuture, Recorder, SpeechRecognizer,
+    Unavailable, Utterance,
 };
 use crate::speech::{Prompt, SpeechSynthesizer, SynthesisError, SynthesisFuture};
 
@@ -62,6 +76,19 @@ pub enum Event {
     GatewayHungUp { at: Duration },
     /// The caller's hang-up reached the dialog.
     CallerHungUp { at: Duration },
+    /// The dialog rang an operator's phone.
+    OperatorRings { sip_user: String, at: Duration },
+    /// How the operator's leg ended.
+    OperatorLeg {
+        connection: Connection,
+        at: Duration,
+    },
+    /// The dialog heard the caller say this (the utterance's label).
+    Spoke { words: String, at: Duration },
+    /// The caller spoke while the dialog was not listening: lost.
+    NotHeard { words: String, at: Duration },
+    /// The dialog listened and the caller said nothing.
+    SaidNothing { at: Duration },
 }
 
 impl Event {
@@ -82,6 +109,25 @@ impl Event {
             } => "caller: (silence)".to_string(),
             Event::GatewayHungUp { .. } => "ivr hangs up".to_string(),
             Event::CallerHungUp { .. } => "caller hangs up".to_string(),
+            Event::Spoke { words, .. } => format!("caller says: {words}"),
+            Event::NotHeard { words, .. } => {
+                format!("caller says: {words} (not heard: the dialog was not listening)")
+            }
+            Event::SaidNothing { .. } => "caller: (says nothing)".to_string(),
+            Event::OperatorRings { sip_user, .. } => format!("ivr rings operator {sip_user}"),
+            Event::OperatorLeg { connection, .. } => match connection {
+                Connection::Talked {
+                    answered_after,
+                    talk,
+                    ended_by,
+                } => format!(
+                    "operator answers after {} s, talks {} s, {ended_by:?} hangs up",
+                    answered_after.as_secs(),
+                    talk.as_secs()
+                ),
+                Connection::NoAnswer => "operator does not answer".to_string(),
+                Connection::Unreachable => "operator unreachable".to_string(),
+            },
         }
     }
 }
@@ -89,6 +135,7 @@ impl Event {
 #[derive(Debug)]
 enum Input {
     Key(Key),
+    Speech(Utterance),
     HangUp,
 }
 
@@ -96,6 +143,8 @@ enum Input {
 struct Log {
     events: Mutex<Vec<Event>>,
     changed: Notify,
+    /// What the operators' phones will do, in order (see [`FakeCaller::operator_answers`]).
+    operators: Mutex<VecDeque<OperatorScript>>,
 }
 
 impl Log {
@@ -164,6 +213,13 @@ impl FakeChannel {
         Ok(())
     }
 
+    fn not_heard(&self, utterance: &Utterance) {
+        self.log.push(Event::NotHeard {
+            words: utterance.label().to_string(),
+            at: self.since_start(),
+        });
+    }
+
     fn caller_hung_up(&mut self) -> ChannelError {
         self.caller_gone = true;
         self.log.push(Event::CallerHungUp {
@@ -198,6 +254,7 @@ impl Channel for FakeChannel {
                         return Ok(Playback::Interrupted(key));
                     }
                     Some(Input::Key(key)) => discarded.push(key),
+                    Some(Input::Speech(utterance)) => self.not_heard(&utterance),
                     Some(Input::HangUp) | None => return Err(self.caller_hung_up()),
                 },
                 () = sleep_until(end) => break,
@@ -224,6 +281,7 @@ impl Channel for FakeChannel {
                             break result;
                         }
                     }
+                    Some(Input::Speech(utterance)) => self.not_heard(&utterance),
                     Some(Input::HangUp) | None => return Err(self.caller_hung_up()),
                 },
                 () = sleep_until(collector.deadline()) => break collector.expire(),
@@ -236,6 +294,68 @@ impl Channel for FakeChannel {
         Ok(result)
     }
 
+    /// Hears the caller through the real end-of-utterance detector: the utterance, then
+    /// silence, fed as 20 ms frames; the call lasts as long as the audio fed (virtual time).
+    async fn listen(&mut self, request: &ListenRequest) -> Result<Listening, ChannelError> {
+        self.live()?;
+        let deadline = Instant::now() + request.no_speech_timeout;
+        let utterance = tokio::select! {
+            biased;
+            input = self.inputs.recv() => match input {
+                Some(Input::Key(key)) => {
+                    self.log.push(Event::Collected {
+                        result: KeyCollection::Keys(vec![key]),
+                        at: self.since_start(),
+                    });
+                    return Ok(Listening::Key(key));
+                }
+                Some(Input::Speech(utterance)) => utterance,
+                Some(Input::HangUp) | None => return Err(self.caller_hung_up()),
+            },
+            () = sleep_until(deadline) => {
+                self.log.push(Event::SaidNothing { at: self.since_start() });
+                return Ok(Listening::Silence);
+            }
+        };
+        let mut recorder = Recorder::new(request);
+        // A breath of silence before the words, then the words, then silence.
+        let frame = [0i16; 160];
+        recorder.push(&frame[..]);
+        let mut fed = frame.len();
+        let mut result = None;
+        for chunk in utterance.samples().chunks(160) {
+            fed += chunk.len();
+            result = recorder.push(chunk);
+            if result.is_some() {
+                break;
+            }
+        }
+        let result = loop {
+            if let Some(result) = result {
+                break result;
+            }
+            fed += frame.len();
+            result = recorder.push(&frame[..]);
+        };
+        let heard_for = Duration::from_micros(fed as u64 * 1_000_000 / u64::from(SAMPLE_RATE));
+        tokio::time::sleep(heard_for).await;
+        match result {
+            Recorded::Speech(heard) => {
+                self.log.push(Event::Spoke {
+                    words: utterance.label().to_string(),
+                    at: self.since_start(),
+                });
+                Ok(Listening::Heard(heard.with_label(utterance.label())))
+            }
+            Recorded::Silence => {
+                self.log.push(Event::SaidNothing {
+                    at: self.since_start(),
+                });
+                Ok(Listening::Silence)
+            }
+        }
+    }
+
     async fn hang_up(&mut self) {
         if !self.hung_up && !self.caller_gone {
             self.hung_up = true;
@@ -243,6 +363,112 @@ impl Channel for FakeChannel {
                 at: self.since_start(),
             });
         }
+    }
+
+    /// Plays the next scripted operator ([`FakeCaller::operator_answers`] and friends; an
+    /// unscripted operator is unreachable) in virtual time. The caller's hang-up while the
+    /// operator's phone rings cancels the leg; keys meanwhile are ignored.
+    async fn connect(
+        &mut self,
+        operator: &OperatorLeg,
+        ring_timeout: Duration,
+    ) -> Result<Connection, ChannelError> {
+        self.live()?;
+        self.log.push(Event::OperatorRings {
+            sip_user: operator.sip_user.clone(),
+            at: self.since_start(),
+        });
+        let script = self
+            .log
+            .operators
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop_front()
+            .unwrap_or(OperatorScript::Unreachable);
+        let (ring, connection) = match script {
+            OperatorScript::Answers {
+                after,
+                talk,
+                ended_by,
+            } if after < ring_timeout => (
+                after,
+                Connection::Talked {
+                    answered_after: after,
+                    talk,
+                    ended_by,
+                },
+            ),
+            OperatorScript::Answers { .. } | OperatorScript::NoAnswer => {
+                (ring_timeout, Connection::NoAnswer)
+            }
+            OperatorScript::Unreachable => (Duration::ZERO, Connection::Unreachable),
+        };
+        let rung = Instant::now() + ring;
+        loop {
+            tokio::select! {
+                biased;
+                input = self.inputs.recv() => match input {
+                    Some(Input::HangUp) | None => return Err(self.caller_hung_up()),
+                    Some(_) => {}
+                },
+                () = sleep_until(rung) => break,
+            }
+        }
+        if let Connection::Talked { talk, ended_by, .. } = &connection {
+            tokio::time::sleep(*talk).await;
+            if *ended_by == Party::Caller {
+                self.caller_gone = true;
+            } else {
+                self.hung_up = true;
+            }
+        }
+        self.log.push(Event::OperatorLeg {
+            connection: connection.clone(),
+            at: self.since_start(),
+        });
+        Ok(connection)
+    }
+}
+
+/// What the next operator's phone does when the dialog rings it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OperatorScript {
+    Answers {
+        after: Duration,
+        talk: Duration,
+        ended_by: Party,
+    },
+    NoAnswer,
+    Unreachable,
+}
+
+impl FakeCaller {
+    /// The next operator rung answers after `after` (no answer if that is past the ring
+    /// timeout), talks for `talk`, and then `ended_by` hangs up: the call is over.
+    pub fn operator_answers(&self, after: Duration, talk: Duration, ended_by: Party) {
+        self.script_operator(OperatorScript::Answers {
+            after,
+            talk,
+            ended_by,
+        });
+    }
+
+    /// The next operator rung lets the phone ring for the whole ring timeout.
+    pub fn operator_does_not_answer(&self) {
+        self.script_operator(OperatorScript::NoAnswer);
+    }
+
+    /// The next operator rung cannot be reached (also what an unscripted operator does).
+    pub fn operator_unreachable(&self) {
+        self.script_operator(OperatorScript::Unreachable);
+    }
+
+    fn script_operator(&self, script: OperatorScript) {
+        self.log
+            .operators
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push_back(script);
     }
 }
 
@@ -270,6 +496,9 @@ pub struct FakeCaller {
 }
 
 impl FakeCaller {
+    /// How long a caller takes to start speaking after a prompt ([`FakeCaller::answers`]).
+    pub const REACTION: Duration = Duration::from_millis(300);
+
     /// Presses keys (`"1"`, `"12#"`), now.
     ///
     /// # Panics
@@ -281,6 +510,31 @@ impl FakeCaller {
             if let Err(mpsc::error::TrySendError::Full(_)) = self.keys.try_send(Input::Key(key)) {
                 panic!("the fake caller pressed more than {KEY_BUFFER} keys ahead of the dialog");
             }
+        }
+    }
+
+    /// Says `words`, now: a voice-like sound as long as the words take to say (like
+    /// [`FakeVoice`]), labelled with them (a [`FakeRecognizer`] "recognises" the label).
+    pub fn says(&self, words: &str) {
+        self.speaks(scripted_speech(words));
+    }
+
+    /// Waits until the prompt `heard` has ended and a moment more (a caller's reaction,
+    /// [`FakeCaller::REACTION`]), then says `words`: the dialog is listening by then.
+    pub async fn answers(&self, heard: Heard, words: &str) {
+        sleep_until(self.start + heard.end() + Self::REACTION).await;
+        self.says(words);
+    }
+
+    /// Speaks this audio (8 kHz), now. Its label is what the transcript shows.
+    ///
+    /// # Panics
+    /// When more than 64 inputs are waiting.
+    pub fn speaks(&self, utterance: Utterance) {
+        if let Err(mpsc::error::TrySendError::Full(_)) =
+            self.keys.try_send(Input::Speech(utterance))
+        {
+            panic!("the fake caller spoke more than {KEY_BUFFER} times ahead of the dialog");
         }
     }
 
@@ -379,6 +633,115 @@ impl FakeCaller {
     /// The call so far, one line per event ("ivr: ...", "caller presses 2", ...).
     pub fn transcript(&self) -> Vec<String> {
         self.log.snapshot().iter().map(Event::line).collect()
+    }
+}
+
+/// Scripted words as sound: a vowel-like tone (150 Hz and harmonics, about -20 dBFS) as long
+/// as [`FakeVoice::length_of`] the words, labelled with them.
+pub fn scripted_speech(words: &str) -> Utterance {
+    use std::f64::consts::PI;
+    let samples = FakeVoice::length_of(words).as_millis() as usize * SAMPLE_RATE as usize / 1000;
+    let audio = (0..samples)
+        .map(|i| {
+            let t = i as f64 / f64::from(SAMPLE_RATE);
+            let sound: f64 = (1..=5)
+                .map(|h| (2.0 * PI * 150.0 * f64::from(h) * t).sin() / f64::from(h))
+                .sum();
+            (2_500.0 * sound) as i16
+        })
+        .collect();
+    Utterance::new(audio).with_label(words)
+}
+
+/// A recogniser for dialog tests: it "recognises" an utterance's label (the words a
+/// [`FakeCaller`] said) with a chosen confidence, after 300 ms, or fails as told.
+#[derive(Debug)]
+pub struct FakeRecognizer {
+    availability: Result<(), Unavailable>,
+    failure: Option<Unavailable>,
+    confidence: f32,
+    confidences: HashMap<String, f32>,
+    recognised: Mutex<Vec<String>>,
+}
+
+impl FakeRecognizer {
+    /// How long a recognition takes.
+    pub const RECOGNITION_TIME: Duration = Duration::from_millis(300);
+
+    /// Hears every utterance's words with this confidence.
+    pub fn hearing(confidence: f32) -> Self {
+        FakeRecognizer {
+            availability: Ok(()),
+            failure: None,
+            confidence,
+            confidences: HashMap::new(),
+            recognised: Mutex::default(),
+        }
+    }
+
+    /// The same recogniser, hearing `words` with another confidence.
+    pub fn with_confidence(mut self, words: &str, confidence: f32) -> Self {
+        self.confidences.insert(words.to_string(), confidence);
+        self
+    }
+
+    /// Ready when asked, but every recognition fails with `why` (busy by the time the
+    /// words arrive, timed out, ...).
+    pub fn failing(why: Unavailable) -> Self {
+        FakeRecognizer {
+            failure: Some(why),
+            ..FakeRecognizer::hearing(0.0)
+        }
+    }
+
+    /// Not available at all (no model, every worker busy): the dialog does not even invite
+    /// the caller to speak.
+    pub fn unavailable(why: Unavailable) -> Self {
+        FakeRecognizer {
+            availability: Err(why.clone()),
+            failure: Some(why),
+            ..FakeRecognizer::hearing(0.0)
+        }
+    }
+
+    /// The words recognised so far.
+    pub fn recognised(&self) -> Vec<String> {
+        self.recognised
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl SpeechRecognizer for FakeRecognizer {
+    fn availability(&self) -> Result<(), Unavailable> {
+        self.availability.clone()
+    }
+
+    fn recognize(&self, utterance: Utterance) -> RecognitionFuture<'_> {
+        Box::pin(async move {
+            tokio::time::sleep(Self::RECOGNITION_TIME).await;
+            if let Some(why) = &self.failure {
+                return Recognition::Unavailable(why.clone());
+            }
+            let words = utterance.label().to_string();
+            if words.is_empty() {
+                return Recognition::NoSpeech;
+            }
+            let confidence = self
+                .confidences
+                .get(&words)
+                .copied()
+                .unwrap_or(self.confidence);
+            self.recognised
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(words.clone());
+            Recognition::Heard {
+                text: words,
+                confidence,
+            }
+        })
     }
 }
 

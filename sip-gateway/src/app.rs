@@ -130,9 +130,11 @@ pub async fn run(
     if let Some(table) = &settings.sip {
         use crate::telephony::{IvrHandler, OfficeClock, SipSettings, StartError};
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let sip = SipSettings::load(table, env)
+        let mut sip = SipSettings::load(table, env)
             .map_err(StartError::Settings)
             .context("invalid [sip] section")?;
+        // Operator phones' registrations survive a restart in the data directory.
+        sip.state_dir = Some(settings.data_dir.clone());
         let office = ticketing.office();
         let voice = crate::telephony::office_voice(&tracker, shutdown.clone());
         let dialog = ivr::DialogContext::new(
@@ -142,6 +144,18 @@ pub async fn run(
             voice.clone(),
         )
         .with_services(ticketing.clone(), knowledge.clone());
+        // Speech recognition ([speech]): the model is loaded now, off the async threads.
+        let vocabulary = ivr::recognition::vocabulary::terms(&knowledge.current());
+        let speech = settings.speech.clone();
+        let recognizer = tokio::task::spawn_blocking(move || {
+            crate::speech::recognizer(speech.as_ref(), &vocabulary)
+        })
+        .await
+        .context("cannot prepare speech recognition")?;
+        let dialog = match recognizer {
+            Some(recognizer) => dialog.with_recognizer(recognizer),
+            None => dialog,
+        };
         // The knowledge base's menu prompts are synthesised ahead of the first call too.
         let sentences = dialog.service_sentences();
         let warm_shutdown = shutdown.clone();
@@ -162,6 +176,13 @@ pub async fn run(
             crate::telephony::start(&sip, IvrHandler::new(dialog), shutdown.clone(), &tracker)
                 .await
                 .context("cannot start the SIP gateway")?;
+        // Callbacks asked in the operator queue are dialled when they reach an operator.
+        crate::operator_queue::spawn_callbacks(
+            &ticketing,
+            handle.callbacks(),
+            shutdown.clone(),
+            &tracker,
+        );
         if let Some(path) = &ready_file {
             let sip_ready = serde_json::json!({
                 "sip_udp": handle.udp.to_string(),

@@ -44,6 +44,11 @@ struct RawConfig {
     staff: Vec<RawStaff>,
     #[serde(default)]
     agenda: RawAgenda,
+    /// The operator queue of the phone channel.
+    #[serde(default)]
+    phone_queue: ticketing::settings::RawPhoneQueue,
+    #[serde(default)]
+    operators: Vec<ticketing::settings::RawOperator>,
     #[serde(default)]
     storage: RawStorage,
     #[serde(default)]
@@ -57,6 +62,8 @@ struct RawConfig {
     knowledge_base: KnowledgeBaseSettings,
     /// Read by the SIP gateway (`telephony` module).
     sip: Option<toml::Table>,
+    /// Speech recognition for the phone dialog (`crate::speech`).
+    speech: Option<crate::speech::RawSpeech>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -129,10 +136,15 @@ pub struct Settings {
     /// Paths already resolved against the configuration file's directory.
     pub knowledge_base: KnowledgeBaseSettings,
     pub sip: Option<toml::Table>,
+    /// Speech recognition (`[speech]`); `None`: the phone dialog is keypad-only.
+    pub speech: Option<crate::speech::SpeechSettings>,
     /// Demo/test only: the office clock starts at this instant.
     pub simulated_start: Option<jiff::Timestamp>,
     /// Directory of the configuration file (relative paths in it are relative to it).
     pub base_dir: PathBuf,
+    /// The data directory (`--data-dir`): the SQLite database, the operator phones'
+    /// registrations.
+    pub data_dir: PathBuf,
 }
 
 /// Reads, overrides and checks the configuration file.
@@ -179,6 +191,9 @@ pub fn parse(
         counters: &raw.counters,
         staff: &raw.staff,
         agenda: &raw.agenda,
+    })
+    .and_then(|office| {
+        ticketing::settings::build_phone_queue(office, &raw.phone_queue, &raw.operators)
     });
     let database_url = env("SPORTELLO_DATABASE_URL")
         .or(raw.storage.url.clone())
@@ -283,6 +298,9 @@ pub fn parse(
             }
         }
     });
+    let speech = raw
+        .speech
+        .and_then(|speech| speech.check(base_dir, &mut problems));
     let office = match office {
         Ok(o) => Some(o),
         Err(mut p) => {
@@ -307,8 +325,10 @@ pub fn parse(
                 ..raw.knowledge_base
             },
             sip: raw.sip,
+            speech,
             simulated_start,
             base_dir: base_dir.to_path_buf(),
+            data_dir: data_dir.to_path_buf(),
         }),
         _ => Err(problems),
     }

@@ -1,4 +1,6 @@
 //! The telephony edge of Sportello and the wiring of the `sportello` binary.
 pub mod app;
 pub mod config;
+pub mod operator_queue;
+pub mod speech;
 pub mod telephony;

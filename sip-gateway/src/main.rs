@@ -226,10 +226,10 @@ async fn wait_for_signal() {
 }
 
 fn init_tracing(format: LogFormat, level: &str) {
-    // rsipstack logs whole SIP messages (with phone numbers) at info: keep it to warnings
-    // unless RUST_LOG asks otherwise.
+    // rsipstack logs whole SIP messages (with phone numbers) at info, whisper.cpp (speech
+    // feature) every model parameter: keep them to warnings unless RUST_LOG asks otherwise.
     let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new(format!("{level},rsipstack=warn")));
+        .unwrap_or_else(|_| EnvFilter::new(format!("{level},rsipstack=warn,whisper_rs=warn")));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     match format {
         LogFormat::Human => builder.init(),

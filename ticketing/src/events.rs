@@ -14,6 +14,7 @@ use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::operators::OperatorState;
 use crate::queue::{IssueChannel, StationState};
 
 /// Something that happened in the hall. Ticket codes only: never names or phone numbers.
@@ -60,6 +61,17 @@ pub enum TicketEvent {
         station_id: String,
         state: StationState,
     },
+    /// An operator position changed state (ready, ringing, busy, ...).
+    OperatorChanged {
+        station_id: String,
+        state: OperatorState,
+    },
+    /// The phone queue changed: a call joined, was assigned, put back, answered or left.
+    PhoneQueueChanged {
+        line: String,
+        code: String,
+        change: String,
+    },
 }
 
 impl TicketEvent {
@@ -73,6 +85,8 @@ impl TicketEvent {
             TicketEvent::Transferred { .. } => "transferred",
             TicketEvent::Cancelled { .. } => "cancelled",
             TicketEvent::StationChanged { .. } => "station_changed",
+            TicketEvent::OperatorChanged { .. } => "operator_changed",
+            TicketEvent::PhoneQueueChanged { .. } => "phone_queue_changed",
         }
     }
 }

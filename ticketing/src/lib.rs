@@ -7,6 +7,8 @@
 //! - [`http`]: the JSON API, the Italian web pages (kiosk, counter console, display board) and
 //!   the ESC/POS printer.
 //! - [`agenda`]: consultation slots, bookings by code, escalations, check-in into the queue.
+//! - [`operators`]: the phone channel's operator queue: positions and states, escalated
+//!   calls with the caller's context, distribution, callbacks, indicators.
 //! - [`settings`]: the office as configured, validated at start-up.
 //!
 //! Nothing here knows about calls, SIP or audio.
@@ -19,6 +21,7 @@ pub mod contact;
 pub mod events;
 pub mod http;
 pub mod italian;
+pub mod operators;
 pub mod queue;
 pub mod service;
 pub mod settings;

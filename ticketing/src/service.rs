@@ -112,6 +112,10 @@ struct Inner {
     store: Store,
     clock: Arc<dyn Clock>,
     events: EventBus,
+    /// Set once a callback dialler runs on this node (see
+    /// [`crate::operators::spawn_callback_dialler`]): only then can a waiting caller's
+    /// callback keep its place in the operator queue.
+    callbacks_dialled: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Ticketing {
@@ -136,6 +140,7 @@ impl Ticketing {
                 store,
                 clock,
                 events: EventBus::default(),
+                callbacks_dialled: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }
@@ -155,6 +160,27 @@ impl Ticketing {
     /// The office's service day now.
     pub fn today(&self) -> Date {
         self.inner.office.calendar.local(self.now()).date()
+    }
+
+    /// Declares that a callback dialler runs on this node: callbacks requested while waiting
+    /// keep their place and are dialled when reached. Without one, such a request becomes a
+    /// callback request for staff.
+    pub fn set_callbacks_dialled(&self) {
+        self.inner
+            .callbacks_dialled
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether a callback dialler runs on this node.
+    pub fn callbacks_dialled(&self) -> bool {
+        self.inner
+            .callbacks_dialled
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Publishes an event of a committed change (operators and phone queue).
+    pub(crate) fn publish(&self, event: TicketEvent) {
+        self.inner.events.publish(event);
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<TicketEvent> {
@@ -787,6 +813,7 @@ impl Ticketing {
                 appointments = purged.appointments,
                 escalations = purged.escalations,
                 callbacks = purged.callbacks,
+                phone_calls = purged.phone_calls,
                 sessions = purged.sessions,
                 "personal data past its retention erased"
             );

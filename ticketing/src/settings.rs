@@ -15,6 +15,7 @@ use crate::auth::{PasswordHash, Role, StaffAccount};
 use crate::calendar::{
     DayHours, OfficeCalendar, PatronSaint, TimeRange, WeeklyHours, parse_time, parse_weekday,
 };
+use crate::operators::{IndicatorRules, OperatorPosition, PhoneQueueRules};
 use crate::queue::{
     IssuingCutoff, LineId, Prefix, PriorityClass, QueuePolicy, ServiceLine, Station, StationId,
     StationKind,
@@ -160,6 +161,62 @@ pub struct RawStaff {
     pub password_hash: String,
 }
 
+/// `[phone_queue]`: the operator queue of the phone channel.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawPhoneQueue {
+    /// Operator hours of every phone line (weekday → "HH:MM-HH:MM"); default the office
+    /// hours.
+    pub hours: Option<BTreeMap<String, Vec<String>>>,
+    /// After-call work before a position is ready again (default 30).
+    pub wrap_up_seconds: Option<i64>,
+    /// How long an operator's phone rings before the next operator is tried (default 20).
+    pub ring_timeout_seconds: Option<i64>,
+    /// Unanswered rings in a row that pause a position "non risponde" (default 2).
+    pub missed_rings_before_pause: Option<u32>,
+    /// How often a waiting caller hears position and wait again (default 60).
+    pub announce_every_seconds: Option<i64>,
+    /// Wait after which a caller is offered a callback or a booking (default 10).
+    pub max_wait_minutes: Option<i64>,
+    /// Callers who may wait at once per line (default 20).
+    pub max_waiting: Option<u32>,
+    /// Hang-ups sooner than this count as short abandons (default 5).
+    pub short_abandon_seconds: Option<i64>,
+    /// The T of the service level: answered within T seconds (default 20).
+    pub service_level_seconds: Option<i64>,
+    /// Indicator interval: 15 or 30 minutes (default 15).
+    pub interval_minutes: Option<i64>,
+    /// Handling time assumed before any call of the day was handled (default 5).
+    pub default_handling_minutes: Option<i64>,
+    #[serde(default)]
+    pub lines: Vec<RawPhoneLine>,
+}
+
+/// `[[phone_queue.lines]]`: a phone line served by operators.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPhoneLine {
+    pub id: String,
+    pub name: String,
+    /// Letter of the line's numbering, distinct from the counters' lines.
+    pub prefix: String,
+}
+
+/// `[[operators]]`: an operator position.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOperator {
+    pub id: String,
+    pub name: String,
+    /// The SIP user its phone registers as.
+    pub sip_user: String,
+    /// Phone lines served; empty or missing means every phone line.
+    #[serde(default)]
+    pub lines: Vec<String>,
+    /// The staff account (role operator, supervisor or admin) that signs in here.
+    pub staff: String,
+}
+
 /// The sections of the configuration file the ticketing core reads.
 #[derive(Debug, Clone, Copy)]
 pub struct RawTicketing<'a> {
@@ -194,6 +251,8 @@ pub struct Office {
     pub priority_classes: Vec<(PriorityClass, String)>,
     pub staff: Vec<StaffAccount>,
     pub agenda: AgendaRules,
+    /// The operator queue of the phone channel; empty until [`build_phone_queue`] fills it.
+    pub phone_queue: PhoneQueueRules,
 }
 
 impl Office {
@@ -548,7 +607,244 @@ pub fn build_office(raw: RawTicketing<'_>) -> Result<Office, Vec<ConfigProblem>>
             priority_classes,
             staff,
             agenda,
+            phone_queue: PhoneQueueRules::default(),
         })
+    } else {
+        Err(p.0)
+    }
+}
+
+fn seconds_between(
+    key: &str,
+    value: Option<i64>,
+    default: i64,
+    range: std::ops::RangeInclusive<i64>,
+    problems: &mut Problems,
+) -> SignedDuration {
+    let seconds = value.unwrap_or(default);
+    if !range.contains(&seconds) {
+        problems.add(
+            key,
+            format!(
+                "{seconds} is not between {} and {}",
+                range.start(),
+                range.end()
+            ),
+        );
+        return SignedDuration::from_secs(default);
+    }
+    SignedDuration::from_secs(seconds)
+}
+
+/// Checks `[phone_queue]` and `[[operators]]` against the built office and returns the office
+/// with its operator queue, or every problem found. Phone lines are dedicated: their ids and
+/// prefixes must differ from the counters' lines, and no counter serves them.
+pub fn build_phone_queue(
+    mut office: Office,
+    queue: &RawPhoneQueue,
+    operators: &[RawOperator],
+) -> Result<Office, Vec<ConfigProblem>> {
+    let mut p = Problems::default();
+    let hours = queue
+        .hours
+        .as_ref()
+        .map(|h| weekly_hours("phone_queue.hours", h, &mut p));
+    let default_handling = positive_minutes(
+        "phone_queue.default_handling_minutes".into(),
+        queue.default_handling_minutes,
+        5,
+        &mut p,
+    );
+    let mut lines: Vec<ServiceLine> = Vec::new();
+    for (i, l) in queue.lines.iter().enumerate() {
+        let key = format!("phone_queue.lines[{i}]");
+        let id = match LineId::parse(&l.id) {
+            Ok(id) => id,
+            Err(e) => {
+                p.add(format!("{key}.id"), e.to_string());
+                continue;
+            }
+        };
+        if office.line(&l.id).is_some() || lines.iter().any(|x| x.id == id) {
+            p.add(
+                format!("{key}.id"),
+                format!("line '{}' is already defined", l.id),
+            );
+        }
+        let Some(prefix) = Prefix::parse(&l.prefix) else {
+            p.add(
+                format!("{key}.prefix"),
+                "must be one uppercase letter, like O",
+            );
+            continue;
+        };
+        if office
+            .lines
+            .iter()
+            .chain(&lines)
+            .any(|x| x.prefix == prefix)
+        {
+            p.add(
+                format!("{key}.prefix"),
+                format!("prefix {} is already used by another line", l.prefix),
+            );
+        }
+        lines.push(ServiceLine {
+            id,
+            name: l.name.clone(),
+            prefix,
+            hours: hours.clone(),
+            cutoff: IssuingCutoff {
+                before_closing: SignedDuration::ZERO,
+                last_ticket: None,
+            },
+            fast_lane: false,
+            default_handling,
+        });
+    }
+    let mut positions: Vec<OperatorPosition> = Vec::new();
+    for (i, o) in operators.iter().enumerate() {
+        let key = format!("operators[{i}]");
+        let id = match StationId::parse(&o.id) {
+            Ok(id) => id,
+            Err(e) => {
+                p.add(format!("{key}.id"), e.to_string());
+                continue;
+            }
+        };
+        if office.station(&o.id).is_some() || positions.iter().any(|x| x.id == id) {
+            p.add(
+                format!("{key}.id"),
+                format!("station '{}' is already defined", o.id),
+            );
+        }
+        let sip_user_ok = !o.sip_user.is_empty()
+            && o.sip_user.len() <= 64
+            && o.sip_user
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+        if !sip_user_ok {
+            p.add(
+                format!("{key}.sip_user"),
+                "use 1-64 letters, digits, '-', '_' or '.'",
+            );
+        } else if positions.iter().any(|x| x.sip_user == o.sip_user) {
+            p.add(
+                format!("{key}.sip_user"),
+                format!("'{}' is used by another position", o.sip_user),
+            );
+        }
+        let mut served = Vec::new();
+        for (j, line) in o.lines.iter().enumerate() {
+            match lines.iter().find(|l| l.id.as_str() == line) {
+                Some(l) => served.push(l.id.clone()),
+                None if office.line(line).is_some() => p.add(
+                    format!("{key}.lines[{j}]"),
+                    format!("'{line}' is a counter line; operators serve phone lines"),
+                ),
+                None => p.add(
+                    format!("{key}.lines[{j}]"),
+                    format!("unknown phone line '{line}'"),
+                ),
+            }
+        }
+        if o.lines.is_empty() {
+            served = lines.iter().map(|l| l.id.clone()).collect();
+        }
+        match office.staff_account(&o.staff) {
+            Some(account) if account.role.allows(Role::Operator) => {}
+            Some(_) => p.add(
+                format!("{key}.staff"),
+                format!("'{}' has no operator role", o.staff),
+            ),
+            None => p.add(
+                format!("{key}.staff"),
+                format!("unknown staff account '{}'", o.staff),
+            ),
+        }
+        positions.push(OperatorPosition {
+            id,
+            name: o.name.clone(),
+            sip_user: o.sip_user.clone(),
+            lines: served,
+            staff: o.staff.clone(),
+        });
+    }
+    if !operators.is_empty() && lines.is_empty() {
+        p.add(
+            "phone_queue.lines",
+            "operators need at least one phone line to serve",
+        );
+    }
+    let interval = queue.interval_minutes.unwrap_or(15);
+    if interval != 15 && interval != 30 {
+        p.add("phone_queue.interval_minutes", "use 15 or 30");
+    }
+    let missed = queue.missed_rings_before_pause.unwrap_or(2);
+    if missed == 0 {
+        p.add(
+            "phone_queue.missed_rings_before_pause",
+            "must be at least 1",
+        );
+    }
+    let max_waiting = queue.max_waiting.unwrap_or(20);
+    if max_waiting == 0 {
+        p.add("phone_queue.max_waiting", "must be at least 1");
+    }
+    let rules = PhoneQueueRules {
+        lines,
+        operators: positions,
+        wrap_up: seconds_between(
+            "phone_queue.wrap_up_seconds",
+            queue.wrap_up_seconds,
+            30,
+            0..=3600,
+            &mut p,
+        ),
+        ring_timeout: seconds_between(
+            "phone_queue.ring_timeout_seconds",
+            queue.ring_timeout_seconds,
+            20,
+            5..=120,
+            &mut p,
+        ),
+        missed_rings_before_pause: missed.max(1),
+        announce_every: seconds_between(
+            "phone_queue.announce_every_seconds",
+            queue.announce_every_seconds,
+            60,
+            15..=600,
+            &mut p,
+        ),
+        max_wait: positive_minutes(
+            "phone_queue.max_wait_minutes".into(),
+            queue.max_wait_minutes,
+            10,
+            &mut p,
+        ),
+        max_waiting: max_waiting.max(1),
+        heartbeat_timeout: SignedDuration::from_secs(90),
+        indicators: IndicatorRules {
+            interval: SignedDuration::from_mins(if interval == 30 { 30 } else { 15 }),
+            short_abandon: seconds_between(
+                "phone_queue.short_abandon_seconds",
+                queue.short_abandon_seconds,
+                5,
+                0..=120,
+                &mut p,
+            ),
+            service_level_threshold: seconds_between(
+                "phone_queue.service_level_seconds",
+                queue.service_level_seconds,
+                20,
+                1..=600,
+                &mut p,
+            ),
+        },
+    };
+    if p.0.is_empty() {
+        office.phone_queue = rules;
+        Ok(office)
     } else {
         Err(p.0)
     }

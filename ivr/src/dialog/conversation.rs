@@ -44,8 +44,17 @@ pub(crate) struct Conversation<'a, C> {
     /// What the caller asked for so far ("Informazioni: ...", "Prenotazione: ..."), for the
     /// operator who calls back.
     topics: Vec<String>,
+    /// The dialog so far, for the operator who takes the call ("Sportello: ...",
+    /// "Cittadino: preme 2"); the latest [`TRANSCRIPT_LINES`] lines.
+    transcript: std::collections::VecDeque<String>,
+    /// For the phone indicators: whether the call reached the operator queue or left a
+    /// callback request (otherwise it was resolved in the dialog).
+    dialog_outcome: ticketing::operators::DialogOutcome,
     hung_up: bool,
 }
+
+/// Lines of the dialog kept for the operator.
+const TRANSCRIPT_LINES: usize = 60;
 
 impl<'a, C: Channel> Conversation<'a, C> {
     pub(crate) fn new(channel: &'a mut C, ctx: &'a DialogContext, call: &'a CallInfo) -> Self {
@@ -55,6 +64,8 @@ impl<'a, C: Channel> Conversation<'a, C> {
             call,
             caller: call.caller.clone(),
             topics: Vec::new(),
+            transcript: std::collections::VecDeque::new(),
+            dialog_outcome: ticketing::operators::DialogOutcome::Resolved,
             hung_up: false,
         }
     }
@@ -90,6 +101,11 @@ impl<'a, C: Channel> Conversation<'a, C> {
         &self.call.call_id
     }
 
+    /// The channel itself, for verbs a flow adds (the operator queue's tone and connect).
+    pub(crate) fn channel_mut(&mut self) -> &mut C {
+        self.channel
+    }
+
     /// The caller's number, if known.
     pub(crate) fn caller(&self) -> Option<&ticketing::contact::PhoneNumber> {
         self.caller.as_ref()
@@ -113,6 +129,47 @@ impl<'a, C: Channel> Conversation<'a, C> {
         self.topics.join("; ")
     }
 
+    /// Each topic noted so far, oldest first.
+    pub(crate) fn topic_list(&self) -> &[String] {
+        &self.topics
+    }
+
+    /// The dialog so far, oldest line first.
+    pub(crate) fn transcript(&self) -> Vec<String> {
+        self.transcript.iter().cloned().collect()
+    }
+
+    /// Notes that the call reached the operator queue or left a callback request (the last
+    /// note wins: a caller who waited and then asked for a callback was escalated).
+    pub(crate) fn note_dialog_outcome(&mut self, outcome: ticketing::operators::DialogOutcome) {
+        use ticketing::operators::DialogOutcome as O;
+        if !(self.dialog_outcome == O::Escalated && outcome == O::CallbackRequested) {
+            self.dialog_outcome = outcome;
+        }
+    }
+
+    /// Records how the call ended for the phone indicators (when the services are there).
+    pub(crate) async fn record_dialog_outcome(&self) {
+        let Some(services) = self.services() else {
+            return;
+        };
+        let call_id = self.call.call_id.clone();
+        let outcome = self.dialog_outcome;
+        let record = move |t: ticketing::Ticketing| async move {
+            t.record_dialog_outcome(&call_id, outcome).await
+        };
+        if let Err(error) = self.service(&services.ticketing, record).await {
+            tracing::warn!(%error, "call outcome not recorded for the indicators");
+        }
+    }
+
+    fn record(&mut self, line: String) {
+        if self.transcript.len() == TRANSCRIPT_LINES {
+            self.transcript.pop_front();
+        }
+        self.transcript.push_back(line);
+    }
+
     async fn prompt(&self, text: &str) -> Result<Arc<Prompt>, Stop> {
         Ok(self.ctx.voice.synthesize(text).await?)
     }
@@ -121,6 +178,7 @@ impl<'a, C: Channel> Conversation<'a, C> {
     pub(crate) async fn say(&mut self, text: &str) -> Result<(), Stop> {
         let prompt = self.prompt(text).await?;
         tracing::debug!(prompt = text, "say");
+        self.record(format!("Sportello: {text}"));
         self.channel.play(prompt, BargeIn::Disabled).await?;
         Ok(())
     }
@@ -129,10 +187,12 @@ impl<'a, C: Channel> Conversation<'a, C> {
     pub(crate) async fn say_or_key(&mut self, text: &str) -> Result<Option<Key>, Stop> {
         let prompt = self.prompt(text).await?;
         tracing::debug!(prompt = text, "say (barge-in allowed)");
+        self.record(format!("Sportello: {text}"));
         match self.channel.play(prompt, BargeIn::Allowed).await? {
             Playback::Finished => Ok(None),
             Playback::Interrupted(key) => {
                 tracing::debug!(%key, "barge-in");
+                self.record(format!("Cittadino: preme {}", key.italian_name()));
                 Ok(Some(key))
             }
         }
@@ -145,10 +205,14 @@ impl<'a, C: Channel> Conversation<'a, C> {
             KeyCollection::Keys(keys) => {
                 let key = keys.first().copied();
                 tracing::debug!(key = ?key, "key");
+                if let Some(key) = key {
+                    self.record(format!("Cittadino: preme {}", key.italian_name()));
+                }
                 Ok(key)
             }
             KeyCollection::NoInput => {
                 tracing::debug!("no input");
+                self.record("Cittadino: nessuna scelta".to_string());
                 Ok(None)
             }
         }
@@ -187,7 +251,18 @@ impl<'a, C: Channel> Conversation<'a, C> {
             },
         }
         tracing::debug!(count = keys.len(), "digits");
+        self.record(format!("Cittadino: digita {} cifre", keys.len()));
         Ok(Some(keys))
+    }
+
+    /// Listens for one utterance of the caller (see [`Channel::listen`]).
+    pub(crate) async fn listen(
+        &mut self,
+        request: &crate::recognition::ListenRequest,
+    ) -> Result<crate::recognition::Listening, Stop> {
+        let heard = self.channel.listen(request).await?;
+        tracing::debug!(?heard, "listened");
+        Ok(heard)
     }
 
     /// Says `text` and hangs up.

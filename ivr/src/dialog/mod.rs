@@ -6,8 +6,11 @@
 //!   key, say goodbye), over a channel and a voice.
 //! - [`menu`]: a keypad menu with no-input and no-match handling (one reprompt with a hint,
 //!   then goodbye).
+//! - `listening`: say a prompt, then hear the caller's words (or a key) through the
+//!   context's recogniser.
 
 pub(crate) mod conversation;
+pub(crate) mod listening;
 pub(crate) mod menu;
 
 use std::sync::Arc;
@@ -21,6 +24,7 @@ use ticketing::contact::PhoneNumber;
 
 use crate::channel::Channel;
 use crate::flows;
+use crate::recognition::SpeechRecognizer;
 use crate::speech::{SpeechSynthesizer, SynthesisError};
 
 use conversation::{Conversation, Stop};
@@ -41,6 +45,9 @@ pub struct DialogContext {
     /// Where the services' calls run: on the call's own task (`None`, the default) or spawned
     /// on another runtime (see [`DialogContext::with_services_runtime`]).
     pub services_runtime: Option<tokio::runtime::Handle>,
+    /// Speech recognition: with it the caller may say the question; without it (feature
+    /// `speech` off, no model configured) the dialog is keypad-only.
+    pub recognizer: Option<Arc<dyn SpeechRecognizer>>,
 }
 
 /// The services behind the branches: tickets, appointments and callbacks
@@ -87,6 +94,7 @@ impl std::fmt::Debug for DialogContext {
         f.debug_struct("DialogContext")
             .field("office_name", &self.office_name)
             .field("settings", &self.settings)
+            .field("recognizer", &self.recognizer.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -107,7 +115,14 @@ impl DialogContext {
             settings: DialogSettings::default(),
             services: None,
             services_runtime: None,
+            recognizer: None,
         }
+    }
+
+    /// The same context with speech recognition: the caller may say the question and "sì".
+    pub fn with_recognizer(mut self, recognizer: Arc<dyn SpeechRecognizer>) -> Self {
+        self.recognizer = Some(recognizer);
+        self
     }
 
     /// Runs the services' calls (database queries) as tasks on `runtime` instead of on the
@@ -177,6 +192,11 @@ pub enum CallOutcome {
     MenuLimitReached,
     /// Speech could not be produced; the dialog hung up.
     SpeechFailed(SynthesisError),
+    /// The caller talked to an operator until `ended_by` hung up; the call is over.
+    TalkedToOperator { ended_by: crate::channel::Party },
+    /// The caller asked to be called back from the operator queue (keeping their place);
+    /// the dialog said goodbye and hung up.
+    CallbackInQueue,
 }
 
 /// Plays the whole dialog on `channel`: welcome, main menu, branches, goodbye. Returns when
@@ -202,9 +222,9 @@ pub async fn run_call_with<C: Channel>(
     finish(&mut conversation, result).await
 }
 
-/// Starts the dialog at a question the caller asked (a recognised utterance): the answer,
-/// a confirmation or a choice among three, then the rest of the call as usual. Speech
-/// recognition will call this after the welcome; tests use it with written questions.
+/// Starts the dialog at a question the caller asked: the answer, a confirmation or a choice
+/// among three, then the rest of the call as usual. The information branch asks spoken
+/// questions itself; tests use this with written questions.
 #[tracing::instrument(name = "dialog", skip_all, fields(office = %ctx.office_name, call_id = %call.call_id))]
 pub async fn run_question<C: Channel>(
     channel: &mut C,
@@ -233,6 +253,14 @@ impl Question {
             recogniser_confidence: None,
         }
     }
+
+    /// A spoken question: the recogniser's words and confidence (0..1).
+    pub fn spoken(text: impl Into<String>, confidence: f32) -> Self {
+        Question {
+            text: text.into(),
+            recogniser_confidence: Some(confidence),
+        }
+    }
 }
 
 async fn finish<C: Channel>(
@@ -250,5 +278,6 @@ async fn finish<C: Channel>(
         }
     };
     tracing::info!(?outcome, "call ended");
+    conversation.record_dialog_outcome().await;
     outcome
 }

@@ -213,33 +213,10 @@ async fn choose_line<C: Channel>(
     ticketing: &Ticketing,
 ) -> Result<Result<String, FlowEnd>, Stop> {
     let office = ticketing.office();
-    let lines: Vec<_> = office
-        .lines
-        .iter()
-        .filter(|l| office.agenda.meeting_points.iter().any(|m| m.line == l.id))
-        .take(9)
-        .collect();
-    let mut prompt = vec![WHICH_LINE.to_string()];
-    let mut options = Vec::new();
-    for (i, line) in lines.iter().enumerate() {
-        prompt.push(words::for_key(&line.name, i + 1));
-        options.push((
-            Key::Digit(i as u8 + 1),
-            LineChoice::Line(line.id.to_string()),
-        ));
-    }
-    prompt.push(BACK.to_string());
-    options.push((Key::Star, LineChoice::Back));
-    options.push((Key::Digit(0), LineChoice::Operator));
-    let hint = format!(
-        "Prema un tasto da 1 a {}, oppure asterisco per tornare al menu principale.",
-        lines.len()
-    );
+    let lines = bookable_lines(office);
+    let (prompt, hint, options) = line_menu(&lines);
     Ok(
-        match conversation
-            .choose(&prompt.join(" "), &hint, &options, None)
-            .await?
-        {
+        match conversation.choose(&prompt, &hint, &options, None).await? {
             Answer::Chosen(LineChoice::Line(line)) => Ok(line),
             Answer::Chosen(LineChoice::Back) => Err(FlowEnd::BackToMenu),
             Answer::Chosen(LineChoice::Operator) => Err(operator::run(conversation).await?),
@@ -331,4 +308,42 @@ pub(crate) async fn confirm<C: Channel>(
     conversation
         .choose(prompt, CONFIRM_HINT, &options, None)
         .await
+}
+
+/// The lines with consultations by appointment (a meeting point serves them), at most nine.
+fn bookable_lines(office: &ticketing::settings::Office) -> Vec<&ticketing::queue::ServiceLine> {
+    office
+        .lines
+        .iter()
+        .filter(|l| office.agenda.meeting_points.iter().any(|m| m.line == l.id))
+        .take(9)
+        .collect()
+}
+
+/// The consultation line menu and its hint (key 0 operator, star back).
+fn line_menu(lines: &[&ticketing::queue::ServiceLine]) -> (String, String, Vec<(Key, LineChoice)>) {
+    let mut prompt = vec![WHICH_LINE.to_string()];
+    let mut options = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        prompt.push(words::for_key(&line.name, i + 1));
+        options.push((
+            Key::Digit(i as u8 + 1),
+            LineChoice::Line(line.id.to_string()),
+        ));
+    }
+    prompt.push(BACK.to_string());
+    options.push((Key::Star, LineChoice::Back));
+    options.push((Key::Digit(0), LineChoice::Operator));
+    let hint = format!(
+        "Prema un tasto da 1 a {}, oppure asterisco per tornare al menu principale.",
+        lines.len()
+    );
+    (prompt.join(" "), hint, options)
+}
+
+/// The consultation line menu's sentences for this office, to synthesise before the first
+/// caller.
+pub(crate) fn menu_sentences(ticketing: &ticketing::Ticketing) -> Vec<String> {
+    let (prompt, hint, _) = line_menu(&bookable_lines(ticketing.office()));
+    vec![prompt, hint]
 }

@@ -1,23 +1,35 @@
-//! Key 1, information: the knowledge base by keypad. Speech recognition is not built yet, so
-//! the caller is told so in one sentence and browses the menu the knowledge base generates
-//! (areas, then procedures, at most nine keys a level, `*` back, `0` operator):
+//! Key 1, information: the caller says the question, or browses the knowledge base by keypad.
+//!
+//! With speech recognition ready:
+//!
+//! "Mi dica in poche parole di cosa ha bisogno, oppure prema 1 per scegliere dall'elenco."
+//! The words go to [`super::question`] (answer, confirm, choose among three). Silence or no
+//! words: once more with examples, then the keypad menu. A key: 1 (or any other) the keypad
+//! menu, 0 the operator, `*` the main menu. Recognition unavailable (busy, no model, too
+//! slow): "In questo momento non riesco ad ascoltare: usi la tastiera." and the keypad menu.
+//!
+//! Without a recogniser (feature `speech` off, no model configured) the caller is told so in
+//! one sentence and browses the menu the knowledge base generates (areas, then procedures, at
+//! most nine keys a level, `*` back, `0` operator):
 //!
 //! "Il riconoscimento della voce non è ancora attivo: scelga l'argomento con la tastiera."
 //! "Per orari, appuntamenti e contatti prema 1. Per anagrafe e certificati prema 2. ...
 //! Per tornare al menu principale prema asterisco. Per parlare con un operatore prema 0."
 //! "Per Carta d'identità prema 1. ... Per tornare indietro prema asterisco. ..."
 //!
-//! A procedure leads to its answer ([`super::answer`]). A spoken question enters through
-//! [`super::question`] and falls back to this menu when it is not understood.
+//! A procedure leads to its answer ([`super::answer`]). A spoken question that is not
+//! understood falls back to this menu.
 
 use knowledge_base::{KnowledgeBase, MenuItem};
 
 use crate::channel::{Channel, Key};
+use crate::dialog::Question;
 use crate::dialog::conversation::{Conversation, Stop};
+use crate::dialog::listening::{CANNOT_LISTEN, Said, Speech};
 use crate::dialog::menu::Answer;
 
 use super::answer::{self, AfterAnswer};
-use super::{FlowEnd, gave_up, operator, words};
+use super::{FlowEnd, gave_up, operator, question, words};
 
 pub(crate) const COMING_SOON: &str = "Il servizio informazioni telefonico sarà disponibile a breve. \
      Nel frattempo può chiedere informazioni allo sportello, negli orari di apertura.";
@@ -25,12 +37,21 @@ pub(crate) const COMING_SOON: &str = "Il servizio informazioni telefonico sarà 
 pub(crate) const NO_SPEECH: &str =
     "Il riconoscimento della voce non è ancora attivo: scelga l'argomento con la tastiera.";
 
+pub(crate) const ASK: &str =
+    "Mi dica in poche parole di cosa ha bisogno, oppure prema 1 per scegliere dall'elenco.";
+pub(crate) const ASK_AGAIN: &str = "Non ho sentito la Sua domanda. Può dire, per esempio, \
+     carta d'identità, cambio di residenza o tassa sui rifiuti. \
+     Oppure prema 1 per scegliere dall'elenco.";
+pub(crate) const TO_KEYPAD: &str = "Scelga l'argomento con la tastiera.";
+
 const TOP_BACK: &str = "Per tornare al menu principale prema asterisco.";
 const LEVEL_BACK: &str = "Per tornare indietro prema asterisco.";
 const OPERATOR: &str = "Per parlare con un operatore prema 0.";
 
 pub(crate) fn sentences() -> Vec<String> {
-    vec![NO_SPEECH.to_string()]
+    [NO_SPEECH, ASK, ASK_AGAIN, TO_KEYPAD, CANNOT_LISTEN]
+        .map(String::from)
+        .to_vec()
 }
 
 /// Every prompt of the knowledge base's keypad menu (to synthesise ahead of calls).
@@ -61,7 +82,49 @@ pub(crate) async fn run<C: Channel>(
         conversation.say(COMING_SOON).await?;
         return Ok(FlowEnd::BackToMenu);
     }
-    conversation.say(NO_SPEECH).await?;
+    match conversation.speech() {
+        Speech::Ready => ask(conversation).await,
+        Speech::Off => {
+            conversation.say(NO_SPEECH).await?;
+            browse(conversation).await
+        }
+        Speech::Unavailable(why) => {
+            tracing::warn!(%why, "speech recognition unavailable: keypad menu");
+            conversation.say(CANNOT_LISTEN).await?;
+            browse(conversation).await
+        }
+    }
+}
+
+/// After an answer to a spoken question, "3, another question": asked again by voice when
+/// recognition is ready, otherwise the keypad menu.
+pub(crate) async fn another_question<C: Channel>(
+    conversation: &mut Conversation<'_, C>,
+) -> Result<FlowEnd, Stop> {
+    match conversation.speech() {
+        Speech::Ready => ask(conversation).await,
+        Speech::Off | Speech::Unavailable(_) => browse(conversation).await,
+    }
+}
+
+/// "Mi dica in poche parole di cosa ha bisogno...": the question in words, or a key.
+async fn ask<C: Channel>(conversation: &mut Conversation<'_, C>) -> Result<FlowEnd, Stop> {
+    for prompt in [ASK, ASK_AGAIN] {
+        match conversation.say_and_listen(prompt).await? {
+            Said::Words { text, confidence } => {
+                return question::run(conversation, Question::spoken(text, confidence)).await;
+            }
+            Said::Key(Key::Digit(0)) => return operator::run(conversation).await,
+            Said::Key(Key::Star) => return Ok(FlowEnd::BackToMenu),
+            Said::Key(_) => return browse(conversation).await,
+            Said::CannotListen => {
+                conversation.say(CANNOT_LISTEN).await?;
+                return browse(conversation).await;
+            }
+            Said::Nothing => {}
+        }
+    }
+    conversation.say(TO_KEYPAD).await?;
     browse(conversation).await
 }
 

@@ -7,7 +7,9 @@
 //!   follows it (repeat, details, another question, book, operator).
 //! - [`ticket`]: a ticket for today's counter.
 //! - [`appointments`]: book ([`booking`]), cancel or move ([`manage_booking`]) a consultation.
-//! - [`operator`]: a callback request, until the operator queue exists.
+//! - [`operator`]: key 0: the operator queue ([`operator_queue`]: waiting, position and
+//!   estimated wait, callback keeping the place, ringing the operator), or a callback request
+//!   when no operator serves now.
 //! - [`caller_number`]: the caller's number, from the network or keyed in and confirmed.
 //! - [`words`]: how times, slots, codes and numbers are written for the voice.
 //!
@@ -25,6 +27,7 @@ pub(crate) mod information;
 pub(crate) mod main_menu;
 pub(crate) mod manage_booking;
 pub(crate) mod operator;
+pub(crate) mod operator_queue;
 pub(crate) mod question;
 pub(crate) mod ticket;
 pub(crate) mod welcome;
@@ -100,7 +103,10 @@ pub(crate) fn gave_up_sentences(failure: Failure) -> [String; 2] {
 /// The sentences made from the configuration and the knowledge base (see
 /// [`crate::DialogContext::service_sentences`]).
 pub(crate) fn service_sentences(services: &crate::dialog::Services) -> Vec<String> {
-    information::menu_sentences(&services.knowledge.current())
+    let mut sentences = information::menu_sentences(&services.knowledge.current());
+    sentences.extend(ticket::menu_sentences(&services.ticketing));
+    sentences.extend(booking::menu_sentences(&services.ticketing));
+    sentences
 }
 
 /// The sentences a call may hear whatever the time and the office (the menus, reprompts,
@@ -128,6 +134,7 @@ pub fn fixed_sentences() -> Vec<String> {
     sentences.extend(booking::sentences());
     sentences.extend(manage_booking::sentences());
     sentences.extend(operator::sentences());
+    sentences.extend(operator_queue::sentences());
     sentences.extend(caller_number::sentences());
     // "... Le ripeto le scelte." is the same in every menu.
     sentences.extend(

@@ -73,28 +73,8 @@ pub(crate) async fn run<C: Channel>(
         return Ok(FlowEnd::BackToMenu);
     }
 
-    let mut prompt = vec![QUESTION.to_string()];
-    let mut options = Vec::new();
-    for (i, line) in lines.iter().enumerate() {
-        let name = if line.fast_lane {
-            format!("{}, sportello veloce,", line.name)
-        } else {
-            line.name.clone()
-        };
-        prompt.push(words::for_key(&name, i + 1));
-        options.push((Key::Digit(i as u8 + 1), Choice::Line(line.id.to_string())));
-    }
-    prompt.push(BACK.to_string());
-    options.push((Key::Star, Choice::Back));
-    options.push((Key::Digit(0), Choice::Operator));
-    let hint = format!(
-        "Prema un tasto da 1 a {}, oppure asterisco per tornare al menu principale.",
-        lines.len()
-    );
-    let line_id = match conversation
-        .choose(&prompt.join(" "), &hint, &options, None)
-        .await?
-    {
+    let (prompt, hint, options) = line_menu(&lines);
+    let line_id = match conversation.choose(&prompt, &hint, &options, None).await? {
         Answer::Chosen(Choice::Line(id)) => id,
         Answer::Chosen(Choice::Back) => return Ok(FlowEnd::BackToMenu),
         Answer::Chosen(Choice::Operator) => return operator::run(conversation).await,
@@ -174,6 +154,38 @@ fn refused_sentence(
         Some(next) => format!("{why} Può tornare {}.", italian::when(next, today)),
         None => why,
     }
+}
+
+/// The line menu and its hint: "Per quale servizio desidera il biglietto? Per Anagrafe e
+/// stato civile prema 1. ..." (at most nine lines, key 0 operator, star back).
+fn line_menu(lines: &[&ticketing::queue::ServiceLine]) -> (String, String, Vec<(Key, Choice)>) {
+    let mut prompt = vec![QUESTION.to_string()];
+    let mut options = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let name = if line.fast_lane {
+            format!("{}, sportello veloce,", line.name)
+        } else {
+            line.name.clone()
+        };
+        prompt.push(words::for_key(&name, i + 1));
+        options.push((Key::Digit(i as u8 + 1), Choice::Line(line.id.to_string())));
+    }
+    prompt.push(BACK.to_string());
+    options.push((Key::Star, Choice::Back));
+    options.push((Key::Digit(0), Choice::Operator));
+    let hint = format!(
+        "Prema un tasto da 1 a {}, oppure asterisco per tornare al menu principale.",
+        lines.len()
+    );
+    (prompt.join(" "), hint, options)
+}
+
+/// The line menu's sentences for this office, to synthesise before the first caller.
+pub(crate) fn menu_sentences(ticketing: &ticketing::Ticketing) -> Vec<String> {
+    let office = ticketing.office();
+    let lines: Vec<_> = office.lines.iter().take(9).collect();
+    let (prompt, hint, _) = line_menu(&lines);
+    vec![prompt, hint]
 }
 
 #[cfg(test)]

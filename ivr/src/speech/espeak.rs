@@ -75,7 +75,8 @@ impl Default for EspeakConfig {
 pub struct EspeakNg {
     config: EspeakConfig,
     slots: Semaphore,
-    resampler: Resampler,
+    /// Shared with the blocking task that converts each sentence.
+    resampler: Arc<Resampler>,
 }
 
 impl EspeakNg {
@@ -87,7 +88,7 @@ impl EspeakNg {
         EspeakNg {
             config,
             slots,
-            resampler,
+            resampler: Arc::new(resampler),
         }
     }
 
@@ -172,23 +173,16 @@ impl EspeakNg {
             });
         }
 
-        let wav = Wav::parse_stream(&output.stdout)?;
-        let samples = wav.to_mono_i16();
-        let mut samples = if wav.sample_rate == ESPEAK_RATE {
-            self.resampler.process(&samples)
-        } else {
-            // Another voice type (e.g. mbrola) may speak at another rate.
-            Resampler::to_telephone(wav.sample_rate)
-                .map_err(|_| WavError::UnsupportedRate(wav.sample_rate))?
-                .process(&samples)
-        };
-        level::trim_silence(
-            &mut samples,
-            TRIM_THRESHOLD_DBFS,
-            LEAD_SAMPLES,
-            TRAIL_SAMPLES,
-        );
-        level::normalize(&mut samples, level::TARGET_DBFS);
+        // Decoding, resampling, trimming and levelling cost milliseconds of CPU per sentence:
+        // they run on the blocking pool, never on the runtime threads that pace calls' RTP.
+        let resampler = Arc::clone(&self.resampler);
+        let samples =
+            tokio::task::spawn_blocking(move || to_telephone_audio(&output.stdout, resampler))
+                .await
+                .map_err(|e| SynthesisError::EngineFailed {
+                    status: "audio processing failed".to_string(),
+                    stderr: e.to_string(),
+                })??;
         let prompt = Prompt::from_samples(samples, text);
         tracing::debug!(
             audio_ms = prompt.duration().as_millis() as u64,
@@ -203,4 +197,27 @@ impl SpeechSynthesizer for EspeakNg {
     fn synthesize<'a>(&'a self, text: &'a str) -> SynthesisFuture<'a> {
         Box::pin(self.speak(text))
     }
+}
+
+/// espeak-ng's WAV output as 8 kHz telephone audio: mono, resampled, silence trimmed,
+/// levelled to the prompt target.
+fn to_telephone_audio(wav: &[u8], espeak_rate: Arc<Resampler>) -> Result<Vec<i16>, SynthesisError> {
+    let wav = Wav::parse_stream(wav)?;
+    let samples = wav.to_mono_i16();
+    let mut samples = if wav.sample_rate == ESPEAK_RATE {
+        espeak_rate.process(&samples)
+    } else {
+        // Another voice type (e.g. mbrola) may speak at another rate.
+        Resampler::to_telephone(wav.sample_rate)
+            .map_err(|_| WavError::UnsupportedRate(wav.sample_rate))?
+            .process(&samples)
+    };
+    level::trim_silence(
+        &mut samples,
+        TRIM_THRESHOLD_DBFS,
+        LEAD_SAMPLES,
+        TRAIL_SAMPLES,
+    );
+    level::normalize(&mut samples, level::TARGET_DBFS);
+    Ok(samples)
 }

@@ -23,6 +23,7 @@ use tokio::task::JoinHandle;
 mod booking;
 mod information;
 mod operator;
+mod recognition;
 mod ticket;
 
 pub(crate) const MENU: &str = "Per informazioni prema 1. Per un biglietto per lo sportello prema 2. \

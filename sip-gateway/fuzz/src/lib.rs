@@ -15,6 +15,7 @@ pub fn default_policy() -> GuardPolicy {
             .map(|u| u.to_ascii_lowercase())
             .collect(),
         max_message_size: s.max_message_size,
+        registrar: false,
     }
 }
 

@@ -20,10 +20,15 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use super::channel::{CallChannel, Command, Ended};
+use super::bridge::connect::BridgeReport;
+use super::bridge::session::{self, SessionEnd, SessionLeg};
+use super::bridge::{Outbound, OutboundLeg};
+use super::channel::{AudioTap, CallChannel, Command, Ended};
 use super::media::g711::G711;
 use super::media::receive::{KeySource, ReceivePath};
+use super::media::relay::{LegMedia, Relay, Side};
 use super::media::sender::{RtpSender, SAMPLES_PER_PACKET};
+use super::media::tone::Ringback;
 use super::sdp::{Negotiated, Offer};
 
 /// What runs on each answered call: the IVR dialog ([`super::dialog::IvrHandler`]), or a
@@ -34,6 +39,8 @@ pub trait CallHandler: Send + Sync + 'static {
 
 /// Keys pressed but not yet used.
 const KEY_BUFFER: usize = 32;
+/// How long the dialog may still run after the call ended (to record the outcome).
+const DIALOG_GRACE: Duration = Duration::from_secs(2);
 /// How long a BYE waits for its answer (the shutdown drain waits at most 5 s for all calls).
 const BYE_WAIT: Duration = Duration::from_secs(4);
 
@@ -51,6 +58,8 @@ pub struct CallSetup {
     pub inactivity: Duration,
     pub ring: Duration,
     pub session_id: u64,
+    /// Places operator legs when the dialog connects the caller to an operator.
+    pub outbound: Option<Arc<Outbound>>,
 }
 
 /// Why the media loop ended.
@@ -81,7 +90,13 @@ pub async fn run<H: CallHandler>(
         setup.call_id.clone(),
         setup.caller.clone(),
     );
-    let media = MediaLoop::new(setup, key_tx, ended);
+    // The caller's audio reaches the dialog only while it listens (bounded, never waited on).
+    let (audio_tap, audio) = super::channel::audio_link();
+    let channel = channel
+        .with_audio(audio)
+        .with_outbound(setup.outbound.clone());
+    let mut media = MediaLoop::new(setup, key_tx, ended);
+    media.audio = Some(audio_tap);
     let dialog = handler.handle(channel);
     tokio::pin!(dialog);
     let media_fut = media.run(cmd_rx, shutdown);
@@ -89,7 +104,12 @@ pub async fn run<H: CallHandler>(
     // The dialog ends first normally (then the media loop hangs up when its command channel
     // closes); if the media loop ends first (caller hung up), the dialog future is dropped.
     tokio::select! {
-        outcome = &mut media_fut => outcome,
+        outcome = &mut media_fut => {
+            // The dialog learns how the call ended (a bridge's report, a hang-up while an
+            // operator rang) and may record it; every channel call now fails at once.
+            tokio::time::timeout(DIALOG_GRACE, &mut dialog).await.ok();
+            outcome
+        }
         () = &mut dialog => media_fut.await,
     }
 }
@@ -108,8 +128,12 @@ struct MediaLoop {
     sender: RtpSender,
     receive: ReceivePath,
     keys: mpsc::Sender<Key>,
+    /// Where decoded caller audio goes while the dialog listens.
+    audio: Option<AudioTap>,
     ended: Ended,
     prompt: Option<(Arc<Prompt>, usize, oneshot::Sender<()>)>,
+    /// The ringback tone while an operator's phone rings (when no prompt plays).
+    ringback: Option<Ringback>,
     last_activity: Instant,
     packet: Vec<u8>,
     payload: Vec<u8>,
@@ -150,8 +174,10 @@ impl MediaLoop {
                 sender
             },
             keys,
+            audio: None,
             ended,
             prompt: None,
+            ringback: None,
             last_activity: Instant::now(),
             packet: Vec::with_capacity(200),
             payload: Vec::with_capacity(SAMPLES_PER_PACKET),
@@ -263,7 +289,17 @@ impl MediaLoop {
                         self.sender.start_talkspurt();
                         self.prompt = Some((prompt, 0, done));
                     }
+                    Some(Command::Ringback) => {
+                        self.sender.start_talkspurt();
+                        self.ringback = Some(Ringback::new());
+                    }
+                    Some(Command::Bridge { leg, done }) => {
+                        let (outcome, report) = self.bridge(*leg, &shutdown).await;
+                        done.send(report).ok();
+                        return outcome;
+                    }
                     Some(Command::Stop) => {
+                        self.ringback = None;
                         if let Some((_, pos, _)) = self.prompt.take() {
                             tracing::debug!(played_ms = pos as u64 / 8, "prompt interrupted");
                         }
@@ -396,12 +432,92 @@ impl MediaLoop {
 
     fn on_rtp(&mut self, datagram: &[u8], from: SocketAddr) {
         let now = Instant::now();
-        let received = self.receive.on_datagram(datagram, from, now.into_std());
+        let tap = self.audio.as_ref();
+        let received = self
+            .receive
+            .on_datagram_with_audio(datagram, from, now.into_std(), |pcm| {
+                if let Some(tap) = tap {
+                    tap.offer(pcm);
+                }
+            });
         if received.activity {
             self.last_activity = now;
         }
         for (key, source) in received.keys {
             self.on_key(key, source);
+        }
+    }
+
+    /// Bridges the caller to an answered operator leg until one of them hangs up.
+    async fn bridge(
+        &mut self,
+        mut leg: OutboundLeg,
+        shutdown: &CancellationToken,
+    ) -> (CallOutcome, BridgeReport) {
+        self.prompt = None;
+        self.ringback = None;
+        let started = Instant::now();
+        let caller_media = LegMedia {
+            law: self.negotiated.law,
+            payload_type: self.negotiated.payload_type,
+            telephone_event: self.negotiated.telephone_event,
+            remote: self.receive.destination(),
+        };
+        let caller_sender = std::mem::replace(
+            &mut self.sender,
+            RtpSender::new(self.negotiated.law, 0, 0, 0),
+        );
+        let mut operator_sender = RtpSender::new(
+            leg.negotiated.law,
+            random_u32(),
+            random_u32() as u16,
+            random_u32(),
+        );
+        operator_sender.set_payload_type(leg.negotiated.payload_type);
+        let mut relay = Relay::new(caller_media, caller_sender, leg.media(), operator_sender);
+        let caller = SessionLeg {
+            socket: &self.socket,
+            dialog: &self.dialog,
+            states: &mut self.states,
+            local: self.local,
+            session_id: self.session_id,
+            sdp_version: self.sdp_version,
+            sending: self.negotiated.direction.we_send(),
+        };
+        let operator = SessionLeg {
+            socket: &leg.socket,
+            dialog: &leg.dialog,
+            states: &mut leg.states,
+            local: leg.local,
+            session_id: leg.session_id,
+            sdp_version: 2,
+            sending: leg.negotiated.direction.we_send(),
+        };
+        let end = session::run(caller, operator, &mut relay, self.inactivity, shutdown).await;
+        let talk = started.elapsed();
+        match end {
+            SessionEnd::HungUp(Side::Caller) => (
+                CallOutcome::CallerHungUp,
+                BridgeReport::Talked {
+                    talk,
+                    ended_by: ivr::Party::Caller,
+                },
+            ),
+            SessionEnd::HungUp(Side::Operator) => (
+                CallOutcome::GatewayHungUp,
+                BridgeReport::Talked {
+                    talk,
+                    ended_by: ivr::Party::Operator,
+                },
+            ),
+            SessionEnd::Inactivity => (
+                CallOutcome::Inactivity,
+                BridgeReport::Talked {
+                    talk,
+                    ended_by: ivr::Party::Caller,
+                },
+            ),
+            SessionEnd::Shutdown => (CallOutcome::Shutdown, BridgeReport::Shutdown),
         }
     }
 
@@ -422,6 +538,10 @@ impl MediaLoop {
             self.payload.resize(SAMPLES_PER_PACKET, law.silence());
             *pos = end;
             finished = end >= samples.len();
+            self.sender.next_audio(&self.payload, &mut self.packet);
+        } else if let Some(ringback) = self.ringback.as_mut() {
+            self.payload.clear();
+            law.encode(&ringback.next_frame(), &mut self.payload);
             self.sender.next_audio(&self.payload, &mut self.packet);
         } else {
             self.sender.next_silence(&mut self.packet);

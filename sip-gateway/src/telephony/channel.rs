@@ -5,14 +5,102 @@
 //! call's media loop ([`super::call`]) and reads the keys the media loop heard (RFC 4733,
 //! SIP INFO, in-band) from one small buffer, in order. Every future is cancel-safe: a prompt
 //! whose `play` future is dropped stops.
+//!
+//! Listening: while [`CallChannel::listen`] runs, the media loop hands it the caller's decoded
+//! audio in 20 ms frames through [`AudioTap`] (a flag says whether anyone listens; a small
+//! bounded queue, frames dropped rather than waited for) and an [`ivr::recognition::Recorder`]
+//! decides when the utterance ended.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use ivr::channel::KeyCollector;
+use ivr::recognition::endpoint::Recorded;
+use ivr::recognition::{ListenRequest, Listening, Recorder};
 use ivr::speech::Prompt;
 use ivr::{BargeIn, Channel, ChannelError, Key, KeyCollection, KeyRequest, Playback};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
+
+/// Samples in one frame of caller audio handed to the dialog (20 ms at 8 kHz).
+const AUDIO_FRAME: usize = 160;
+/// Frames of caller audio that may wait for the dialog (1.28 s); more are dropped.
+const AUDIO_BUFFER: usize = 64;
+/// How long past the request's longest a listen may last when the audio stalls.
+const LISTEN_SLACK: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Up to 20 ms of decoded caller audio (fixed size: moving it allocates nothing).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AudioFrame {
+    len: usize,
+    samples: [i16; AUDIO_FRAME],
+}
+
+impl AudioFrame {
+    fn samples(&self) -> &[i16] {
+        &self.samples[..self.len]
+    }
+}
+
+/// The media loop's end of the audio link: offers decoded audio, which goes through only
+/// while the dialog listens.
+#[derive(Debug)]
+pub(crate) struct AudioTap {
+    listening: Arc<AtomicBool>,
+    frames: mpsc::Sender<AudioFrame>,
+}
+
+impl AudioTap {
+    /// Offers decoded caller audio (any length): dropped unless the dialog listens, and
+    /// dropped when the dialog lags (never waits, never allocates).
+    pub(crate) fn offer(&self, pcm: &[i16]) {
+        if !self.listening.load(Ordering::Acquire) {
+            return;
+        }
+        for chunk in pcm.chunks(AUDIO_FRAME) {
+            let mut frame = AudioFrame {
+                len: chunk.len(),
+                samples: [0; AUDIO_FRAME],
+            };
+            frame.samples[..chunk.len()].copy_from_slice(chunk);
+            if self.frames.try_send(frame).is_err() {
+                tracing::trace!("caller audio dropped: the dialog lags");
+            }
+        }
+    }
+}
+
+/// The dialog's end of the audio link.
+#[derive(Debug)]
+pub(crate) struct AudioListener {
+    listening: Arc<AtomicBool>,
+    frames: mpsc::Receiver<AudioFrame>,
+}
+
+/// A link carrying the caller's audio from the media loop to the dialog.
+pub(crate) fn audio_link() -> (AudioTap, AudioListener) {
+    let listening = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = mpsc::channel(AUDIO_BUFFER);
+    (
+        AudioTap {
+            listening: listening.clone(),
+            frames: tx,
+        },
+        AudioListener {
+            listening,
+            frames: rx,
+        },
+    )
+}
+
+/// Clears the listening flag when a `listen` future ends or is dropped.
+struct StopListening<'a>(&'a AtomicBool);
+
+impl Drop for StopListening<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
 
 /// What the dialog asks the media loop.
 pub(crate) enum Command {
@@ -25,6 +113,14 @@ pub(crate) enum Command {
     Stop,
     /// End the call (BYE).
     HangUp,
+    /// Play the ringback tone until the next command (an operator's phone rings).
+    Ringback,
+    /// Bridge the caller to this answered operator leg until one of them hangs up; the
+    /// call ends with the bridge.
+    Bridge {
+        leg: Box<crate::telephony::bridge::OutboundLeg>,
+        done: oneshot::Sender<crate::telephony::bridge::connect::BridgeReport>,
+    },
 }
 
 /// Why the call is over, set by the media loop before it lets go of the channel.
@@ -34,6 +130,10 @@ pub(crate) type Ended = Arc<Mutex<Option<ChannelError>>>;
 pub struct CallChannel {
     commands: mpsc::Sender<Command>,
     keys: mpsc::Receiver<Key>,
+    /// The caller's audio, when the media loop provides it.
+    audio: Option<AudioListener>,
+    /// Places operator legs ([`Channel::connect`]); `None` in tests without telephony.
+    outbound: Option<Arc<crate::telephony::bridge::Outbound>>,
     ended: Ended,
     /// Call-ID (for logs).
     pub call_id: String,
@@ -84,10 +184,34 @@ impl CallChannel {
         CallChannel {
             commands,
             keys,
+            audio: None,
+            outbound: None,
             ended,
             call_id,
             caller,
         }
+    }
+
+    /// The same channel hearing the caller's audio through `audio`.
+    pub(crate) fn with_audio(mut self, audio: AudioListener) -> Self {
+        self.audio = Some(audio);
+        self
+    }
+
+    /// Lets [`Channel::connect`] ring operators through `outbound`.
+    pub(crate) fn with_outbound(
+        mut self,
+        outbound: Option<Arc<crate::telephony::bridge::Outbound>>,
+    ) -> Self {
+        self.outbound = outbound;
+        self
+    }
+}
+
+fn listened(recorded: Recorded) -> Listening {
+    match recorded {
+        Recorded::Speech(utterance) => Listening::Heard(utterance),
+        Recorded::Silence => Listening::Silence,
     }
 }
 
@@ -163,6 +287,75 @@ impl Channel for CallChannel {
 
     async fn hang_up(&mut self) {
         self.commands.send(Command::HangUp).await.ok();
+    }
+
+    async fn connect(
+        &mut self,
+        operator: &ivr::OperatorLeg,
+        ring_timeout: std::time::Duration,
+    ) -> Result<ivr::Connection, ChannelError> {
+        // The operator's phone shows the caller's number when it is a plain one.
+        let caller_id = self
+            .caller
+            .clone()
+            .filter(|c| {
+                !c.is_empty() && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '+')
+            })
+            .unwrap_or_else(|| "anonymous".to_owned());
+        crate::telephony::bridge::connect::connect(
+            self.outbound.as_ref(),
+            &self.commands,
+            &mut self.keys,
+            operator,
+            ring_timeout,
+            &caller_id,
+        )
+        .await
+    }
+
+    async fn listen(&mut self, request: &ListenRequest) -> Result<Listening, ChannelError> {
+        if let Ok(key) = self.keys.try_recv() {
+            return Ok(Listening::Key(key));
+        }
+        let Some(audio) = self.audio.as_mut() else {
+            return Ok(Listening::NoAudio);
+        };
+        // Audio from before this listen is stale.
+        while audio.frames.try_recv().is_ok() {}
+        audio.listening.store(true, Ordering::Release);
+        let _stop = StopListening(&audio.listening);
+        let mut recorder = Recorder::new(request);
+        let start = Instant::now();
+        // The recorder keeps time by the audio; these bound a listen whose audio stops: no
+        // RTP while the caller is muted or on hold, or a phone that sends nothing during
+        // silence (DTX): after speech, missing audio counts as silence.
+        let silence_deadline = start + request.no_speech_timeout + LISTEN_SLACK;
+        let last_deadline = start + request.longest() + LISTEN_SLACK;
+        let mut last_frame = start;
+        loop {
+            let deadline = if recorder.is_speaking() {
+                (last_frame + request.end_silence).min(last_deadline)
+            } else {
+                silence_deadline
+            };
+            tokio::select! {
+                biased;
+                key = self.keys.recv() => {
+                    let Some(key) = key else { return Err(ended(&self.ended)) };
+                    return Ok(Listening::Key(key));
+                }
+                frame = audio.frames.recv() => {
+                    let Some(frame) = frame else { return Err(ended(&self.ended)) };
+                    last_frame = Instant::now();
+                    if let Some(done) = recorder.push(frame.samples()) {
+                        return Ok(listened(done));
+                    }
+                }
+                () = tokio::time::sleep_until(deadline) => {
+                    return Ok(listened(recorder.finish()));
+                }
+            }
+        }
     }
 }
 
@@ -253,6 +446,95 @@ mod tests {
         drop(media);
         let got = ch.collect_keys(&KeyRequest::digits(4)).await;
         assert_eq!(got, Err(ChannelError::HungUp));
+    }
+
+    fn voice(frames: usize) -> Vec<i16> {
+        (0..frames * AUDIO_FRAME)
+            .map(|i| {
+                let t = i as f64 / 8_000.0;
+                (3_000.0 * (2.0 * std::f64::consts::PI * 200.0 * t).sin()) as i16
+            })
+            .collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn listen_records_an_utterance_from_the_media_loop_audio() {
+        let (ch, _media) = channel();
+        let (tap, audio) = audio_link();
+        let mut ch = ch.with_audio(audio);
+        // Not listening: audio offered now goes nowhere.
+        tap.offer(&voice(10));
+        let listen = tokio::spawn(async move {
+            let r = ch.listen(&ListenRequest::utterance()).await;
+            (ch, r)
+        });
+        tokio::task::yield_now().await;
+        // 0.2 s of silence, 1 s of speech, then silence: as RTP would bring it, 20 ms a time.
+        let mut audio = vec![0i16; 10 * AUDIO_FRAME];
+        audio.extend(voice(50));
+        audio.extend(vec![0i16; 60 * AUDIO_FRAME]);
+        for packet in audio.chunks(AUDIO_FRAME) {
+            tap.offer(packet);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let (mut ch, r) = listen.await.unwrap();
+        let Ok(Listening::Heard(utterance)) = r else {
+            panic!("{r:?}")
+        };
+        // 0.2 s before (within the pre-roll), 1 s of speech, 0.2 s of tail.
+        assert_eq!(utterance.duration(), Duration::from_millis(1_400));
+        // Listening stopped: audio no longer flows.
+        assert!(!tap.listening.load(Ordering::Acquire));
+
+        // Speech, then the phone stops sending (DTX): the utterance ends 0.7 s later.
+        let listen = tokio::spawn(async move {
+            let r = ch.listen(&ListenRequest::utterance()).await;
+            (ch, r)
+        });
+        tokio::task::yield_now().await;
+        let mut audio = vec![0i16; 10 * AUDIO_FRAME];
+        audio.extend(voice(50));
+        let mut stopped = Instant::now();
+        for packet in audio.chunks(AUDIO_FRAME) {
+            tap.offer(packet);
+            stopped = Instant::now();
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let (mut ch, r) = listen.await.unwrap();
+        assert!(matches!(r, Ok(Listening::Heard(_))), "{r:?}");
+        assert_eq!(stopped.elapsed(), Duration::from_millis(700));
+
+        // A stalled stream (no RTP at all): silence after the no-speech timeout.
+        let started = Instant::now();
+        let r = ch.listen(&ListenRequest::utterance()).await;
+        assert_eq!(r, Ok(Listening::Silence));
+        assert_eq!(started.elapsed(), Duration::from_millis(5_500));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_key_stops_listening_and_without_audio_nothing_is_heard() {
+        let (ch, media) = channel();
+        let (_tap, audio) = audio_link();
+        let mut ch = ch.with_audio(audio);
+        media.keys.send(Key::Digit(1)).await.unwrap();
+        assert_eq!(
+            ch.listen(&ListenRequest::utterance()).await,
+            Ok(Listening::Key(Key::Digit(1)))
+        );
+        let listen = tokio::spawn(async move {
+            let r = ch.listen(&ListenRequest::utterance()).await;
+            (ch, r)
+        });
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        media.keys.send(Key::Star).await.unwrap();
+        let (_, r) = listen.await.unwrap();
+        assert_eq!(r, Ok(Listening::Key(Key::Star)));
+
+        let (mut deaf, _media) = channel();
+        assert_eq!(
+            deaf.listen(&ListenRequest::utterance()).await,
+            Ok(Listening::NoAudio)
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -38,9 +38,13 @@ impl CallHandler for IvrHandler {
                 tracing::error!(%error, "the dialog could not speak: is espeak-ng installed?");
                 channel.hang_up().await;
             }
-            CallOutcome::NoValidChoice | CallOutcome::MenuLimitReached => {
+            CallOutcome::NoValidChoice
+            | CallOutcome::MenuLimitReached
+            | CallOutcome::CallbackInQueue => {
                 channel.hang_up().await;
             }
+            // Either side hung up the bridged call: both legs are over.
+            CallOutcome::TalkedToOperator { .. } => {}
         }
     }
 }

@@ -7,13 +7,18 @@
 //! do no I/O and take time as a parameter; sockets and clocks live in [`signaling`] and
 //! [`call`]. The entry point is [`start`].
 
+pub mod bridge;
 pub mod call;
 pub mod channel;
 pub mod dialog;
+pub mod digest;
 pub mod media;
+pub mod operator_settings;
+pub mod registrar;
 pub mod sdp;
 pub mod settings;
 pub mod signaling;
+pub mod trunk;
 
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
@@ -51,6 +56,8 @@ pub enum StartError {
     },
     #[error("SIP stack: {0}")]
     Stack(String),
+    #[error("operator registrations: {0}")]
+    Registrations(#[from] registrar::store::StoreError),
 }
 
 /// A running gateway: where it listens and how many calls are up.
@@ -61,6 +68,9 @@ pub struct TelephonyHandle {
     pub tls: Option<SocketAddr>,
     calls: Arc<Calls>,
     shield: Arc<Shield>,
+    registrar: Option<Arc<registrar::Registrar>>,
+    trunk: Option<Arc<trunk::TrunkStatus>>,
+    callbacks: bridge::callback::CallbackDialler,
 }
 
 impl TelephonyHandle {
@@ -72,6 +82,23 @@ impl TelephonyHandle {
     /// Calls answered since start.
     pub fn total_calls(&self) -> usize {
         self.calls.total.load(Ordering::Relaxed)
+    }
+
+    /// Operator accounts with a live registration.
+    pub fn registered_operators(&self) -> usize {
+        self.registrar
+            .as_ref()
+            .map_or(0, |r| r.registered_users(bridge::now_ms()))
+    }
+
+    /// The trunk registration's state, when a trunk is configured.
+    pub fn trunk(&self) -> Option<&trunk::TrunkStatus> {
+        self.trunk.as_deref()
+    }
+
+    /// The handle that dials callbacks (see [`bridge::callback`]).
+    pub fn callbacks(&self) -> bridge::callback::CallbackDialler {
+        self.callbacks.clone()
     }
 
     /// Messages the shield answered statelessly or dropped.
@@ -93,8 +120,14 @@ pub async fn start<H: CallHandler>(
     tracker: &TaskTracker,
 ) -> Result<TelephonyHandle, StartError> {
     settings.validate().map_err(StartError::Settings)?;
+    // The guard passes INVITEs for the service users, the trunk's user (the dispatcher then
+    // checks the trunk's addresses) and the benchmark's bridge users.
+    let mut admitted = settings.service_users.clone();
+    admitted.extend(settings.trunk.iter().map(|t| t.user.clone()));
+    admitted.extend(settings.bench_bridge_users.iter().cloned());
     let policy = GuardPolicy {
-        service_users: settings.service_users.clone(),
+        service_users: admitted,
+        registrar: !settings.accounts.is_empty(),
         scanner_user_agents: settings
             .scanner_user_agents
             .iter()
@@ -187,16 +220,96 @@ pub async fn start<H: CallHandler>(
         .try_into()
         .map_err(|e: rsipstack::sip::Error| StartError::Stack(e.to_string()))?;
 
+    let registrar = if settings.accounts.is_empty() {
+        None
+    } else {
+        let store = settings
+            .state_dir
+            .as_ref()
+            .map(|dir| registrar::store::BindingStore::new(dir.join("sip-registrations.json")));
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).map_err(|e| StartError::Stack(e.to_string()))?;
+        let config = operator_settings::registrar_config(&settings.accounts, &settings.registrar);
+        let r = registrar::Registrar::new(config, store, key, bridge::now_ms())?;
+        tracing::info!(
+            accounts = settings.accounts.len(),
+            registered = r.registered_users(bridge::now_ms()),
+            "registrar for operator phones ready"
+        );
+        Some(Arc::new(r))
+    };
+    let ports = Arc::new(Mutex::new(PortAllocator::new(
+        settings.rtp_port_min,
+        settings.rtp_port_max,
+    )));
+    let callback_route = settings.callback.as_ref().map(|c| {
+        let trunk_host = settings.trunk.as_ref().map(|t| {
+            let host = t.registrar.split_once(':').map_or("", |(_, h)| h);
+            host.split(';').next().unwrap_or(host).to_owned()
+        });
+        let credential =
+            settings
+                .trunk
+                .as_ref()
+                .map(|t| rsipstack::dialog::authenticate::Credential {
+                    username: t.user.clone(),
+                    password: t.password.expose().to_owned(),
+                    realm: None,
+                    auth_username: t.auth_user.clone(),
+                });
+        match c.route {
+            operator_settings::CallbackRoute::Trunk => bridge::callback::CallbackRoute {
+                host: trunk_host.unwrap_or_default(),
+                destination: None,
+                credential,
+                caller_id: c.caller_id.clone(),
+                ring_timeout: c.ring_timeout(),
+            },
+            operator_settings::CallbackRoute::Direct => bridge::callback::CallbackRoute {
+                host: c.direct_host.map(|h| h.to_string()).unwrap_or_default(),
+                destination: c.direct_host,
+                credential: None,
+                caller_id: c.caller_id.clone(),
+                ring_timeout: c.ring_timeout(),
+            },
+        }
+    });
+    let outbound = Arc::new(bridge::Outbound {
+        dialogs: dialogs.clone(),
+        ports: ports.clone(),
+        listen: settings.listen_address,
+        advertised: settings.advertised_address(),
+        sip: advertised,
+        service_user: settings.service_users[0].clone(),
+        registrar: registrar.clone(),
+        callback: callback_route,
+    });
+    let callbacks = bridge::callback::CallbackDialler {
+        outbound: outbound.clone(),
+        inactivity: settings.inactivity_timeout(),
+        shutdown: shutdown.clone(),
+    };
+    let trunk_status = settings.trunk.as_ref().map(|t| {
+        let status = Arc::new(trunk::TrunkStatus::default());
+        let (endpoint, t, st, stop) = (inner.clone(), t.clone(), status.clone(), shutdown.clone());
+        tracker.spawn(async move {
+            if let Err(e) = trunk::keep_registered(endpoint, t, st, stop).await {
+                tracing::error!(error = %e, "no trunk registration");
+            }
+        });
+        status
+    });
+
     let calls = Arc::new(Calls::default());
     let dispatcher = Arc::new(Dispatcher {
         settings: settings.clone(),
+        registrar: registrar.clone(),
+        shield: shield.clone(),
+        outbound,
         dialogs,
         handler: Arc::new(handler),
         calls: calls.clone(),
-        ports: Arc::new(Mutex::new(PortAllocator::new(
-            settings.rtp_port_min,
-            settings.rtp_port_max,
-        ))),
+        ports,
         shutdown: shutdown.clone(),
         tracker: tracker.clone(),
         contact,
@@ -263,5 +376,8 @@ pub async fn start<H: CallHandler>(
         tls: tls_bound,
         calls: dispatcher.calls.clone(),
         shield,
+        registrar,
+        trunk: trunk_status,
+        callbacks,
     })
 }

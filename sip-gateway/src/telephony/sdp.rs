@@ -351,10 +351,43 @@ impl Offer {
     }
 }
 
+/// The payload type the gateway's own offers give telephone-event.
+pub const OFFER_TELEPHONE_EVENT: u8 = 101;
+
+/// The gateway's offer for a call it places (operator legs, callbacks): PCMA preferred, PCMU,
+/// telephone-event, at `local`. The answer is read back with [`Offer::parse`] and
+/// [`Offer::negotiate`] (an answer has the same shape).
+pub fn offer(local: SocketAddr, session_id: u64) -> String {
+    let (ip4or6, ip) = match local.ip() {
+        IpAddr::V4(ip) => ("IP4", ip.to_string()),
+        IpAddr::V6(ip) => ("IP6", ip.to_string()),
+    };
+    let te = OFFER_TELEPHONE_EVENT;
+    format!(
+        "v=0\r\no=sportello {session_id} 1 IN {ip4or6} {ip}\r\ns=sportello\r\nc=IN {ip4or6} {ip}\r\nt=0 0\r\n\
+         m=audio {port} RTP/AVP 8 0 {te}\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\n\
+         a=rtpmap:{te} telephone-event/8000\r\na=fmtp:{te} 0-15\r\na=ptime:20\r\na=sendrecv\r\n",
+        port = local.port()
+    )
+}
+
 #[cfg(test)]
 #[allow(clippy::type_complexity)] // data-driven test tables
 mod tests {
     use super::*;
+
+    #[test]
+    fn our_offer_reads_back_as_pcma_with_events() {
+        let local: SocketAddr = "192.0.2.1:20000".parse().unwrap();
+        let n = Offer::parse(offer(local, 7).as_bytes())
+            .unwrap()
+            .negotiate()
+            .unwrap();
+        assert_eq!(
+            (n.law, n.payload_type, n.telephone_event, n.remote),
+            (G711::Alaw, 8, Some(OFFER_TELEPHONE_EVENT), Some(local))
+        );
+    }
 
     const SIPP: &str = "v=0\r\no=user1 53655765 2353687637 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n";
 

@@ -59,6 +59,23 @@ pub struct SipSettings {
     pub tls_private_key: Option<PathBuf>,
     /// The TLS port (default 5061).
     pub tls_port: u16,
+    /// Operator phones that REGISTER with digest authentication (`[[sip.accounts]]`); the
+    /// registrar answers REGISTER only when there is at least one.
+    pub accounts: Vec<super::operator_settings::AccountSettings>,
+    /// `[sip.registrar]`: realm, expiry limits, nonce lifetime, bans after failures.
+    pub registrar: super::operator_settings::RegistrarSettings,
+    /// `[sip.trunk]`: the upstream trunk or PBX the gateway registers with.
+    pub trunk: Option<super::operator_settings::TrunkSettings>,
+    /// `[sip.callback]`: the route callbacks are dialled through (none: no callbacks).
+    pub callback: Option<super::operator_settings::CallbackSettings>,
+    /// Benchmarks only: calls to these users skip the dialog and are bridged at once to the
+    /// operator account named `bench_operator` (off unless both are set).
+    pub bench_bridge_users: Vec<String>,
+    pub bench_operator: Option<String>,
+    /// Where the registrar keeps its bindings across restarts (the data directory; set by the
+    /// binary, not read from the file). `None`: kept in memory only.
+    #[serde(skip)]
+    pub state_dir: Option<PathBuf>,
 }
 
 impl Default for SipSettings {
@@ -99,6 +116,13 @@ impl Default for SipSettings {
             tls_certificate: None,
             tls_private_key: None,
             tls_port: 5061,
+            accounts: Vec::new(),
+            registrar: super::operator_settings::RegistrarSettings::default(),
+            trunk: None,
+            callback: None,
+            bench_bridge_users: Vec::new(),
+            bench_operator: None,
+            state_dir: None,
         }
     }
 }
@@ -247,6 +271,22 @@ impl SipSettings {
                 "tls_private_key",
                 "set both tls_certificate and tls_private_key to enable TLS, or neither",
             ));
+        }
+        super::operator_settings::validate(
+            &self.accounts,
+            &self.registrar,
+            self.trunk.as_ref(),
+            self.callback.as_ref(),
+            &self.service_users,
+            &mut errors,
+        );
+        if let Some(op) = &self.bench_operator
+            && !self.accounts.iter().any(|a| &a.user == op)
+        {
+            errors.push(err("bench_operator", "must name one of [[sip.accounts]]"));
+        }
+        if !self.bench_bridge_users.is_empty() && self.bench_operator.is_none() {
+            errors.push(err("bench_bridge_users", "need bench_operator"));
         }
         if errors.is_empty() {
             Ok(())

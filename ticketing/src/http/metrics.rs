@@ -57,7 +57,10 @@ pub(super) async fn figures(state: &HttpState) -> Result<Figures, Problem> {
         .collect();
     let mut sums: BTreeMap<String, (i64, i64, i64, i64)> = BTreeMap::new();
     for row in rows {
-        let f = lines.entry(row.line.clone()).or_default();
+        // Phone lines have their own figures (the phone queue's indicators).
+        let Some(f) = lines.get_mut(&row.line) else {
+            continue;
+        };
         f.issued += row.count;
         match row.status {
             TicketStatus::Waiting => f.waiting += row.count,
@@ -165,5 +168,122 @@ async fn prometheus(State(state): State<HttpState>) -> Result<impl IntoResponse,
         "sportello_stations{{state=\"paused\"}} {}",
         f.stations_paused
     );
+    if state.ticketing.office().phone_queue.is_enabled() {
+        phone_metrics(&mut out, &state.ticketing.phone_queue_overview().await?);
+    }
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out))
+}
+
+/// A count of the interval indicators: (metric name, help, value).
+type CountMetric = (
+    &'static str,
+    &'static str,
+    fn(&crate::operators::IntervalIndicators) -> u32,
+);
+
+/// A ratio or mean of the interval indicators (absent when nothing counts).
+type RatioMetric = (
+    &'static str,
+    &'static str,
+    fn(&crate::operators::IntervalIndicators) -> Option<f64>,
+);
+
+/// The phone queue now and the indicators of the current 15- and 30-minute intervals.
+fn phone_metrics(out: &mut String, o: &crate::operators::PhoneQueueOverview) {
+    let gauge = |out: &mut String, name: &str, help: &str| {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
+    };
+    gauge(
+        out,
+        "sportello_phone_waiting",
+        "Callers waiting for an operator, by phone line.",
+    );
+    for l in &o.lines {
+        let _ = writeln!(
+            out,
+            "sportello_phone_waiting{{line=\"{}\"}} {}",
+            l.id, l.waiting
+        );
+    }
+    gauge(
+        out,
+        "sportello_phone_longest_wait_seconds",
+        "Longest current wait for an operator, by phone line.",
+    );
+    for l in &o.lines {
+        let _ = writeln!(
+            out,
+            "sportello_phone_longest_wait_seconds{{line=\"{}\"}} {}",
+            l.id,
+            l.longest_wait_seconds.unwrap_or(0)
+        );
+    }
+    gauge(out, "sportello_operators", "Operator positions by state.");
+    for (state, n) in &o.by_state {
+        let _ = writeln!(
+            out,
+            "sportello_operators{{state=\"{}\"}} {n}",
+            state.as_str()
+        );
+    }
+    let intervals = [("15m", &o.quarter_hour), ("30m", &o.half_hour)];
+    let counts: [CountMetric; 6] = [
+        ("offered", "Calls offered to the operator queue", |i| {
+            i.offered
+        }),
+        ("answered", "Calls answered by an operator", |i| i.answered),
+        (
+            "abandoned",
+            "Calls abandoned while waiting (not short)",
+            |i| i.abandoned,
+        ),
+        (
+            "short_abandoned",
+            "Calls abandoned under the short-abandon threshold",
+            |i| i.short_abandoned,
+        ),
+        ("dialog_calls", "Calls taken by the phone dialog", |i| {
+            i.dialog_calls
+        }),
+        (
+            "resolved_in_dialog",
+            "Calls resolved in the dialog without an operator",
+            |i| i.resolved_in_dialog,
+        ),
+    ];
+    for (name, help, value) in counts {
+        let metric = format!("sportello_phone_{name}");
+        gauge(out, &metric, &format!("{help}, in the current interval."));
+        for (interval, figures) in intervals {
+            if let Some(i) = figures {
+                let _ = writeln!(out, "{metric}{{interval=\"{interval}\"}} {}", value(i));
+            }
+        }
+    }
+    let ratios: [RatioMetric; 3] = [
+        (
+            "service_level_ratio",
+            "Answered within the threshold / (offered - short abandons)",
+            |i| i.service_level,
+        ),
+        (
+            "average_speed_of_answer_seconds",
+            "Average wait of the answered calls",
+            |i| i.average_speed_of_answer_seconds,
+        ),
+        (
+            "average_handling_seconds",
+            "Average talk plus wrap-up time",
+            |i| i.average_handling_seconds,
+        ),
+    ];
+    for (name, help, value) in ratios {
+        let metric = format!("sportello_phone_{name}");
+        gauge(out, &metric, &format!("{help}, in the current interval."));
+        for (interval, figures) in intervals {
+            if let Some(v) = figures.as_ref().and_then(value) {
+                let _ = writeln!(out, "{metric}{{interval=\"{interval}\"}} {v:.3}");
+            }
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! The HTTP face of the ticketing core: the JSON API (with its OpenAPI document), the live
-//! event stream, and the Italian pages for kiosk, counter console and display board.
+//! event stream, and the Italian pages for kiosk, counter console, display board and the
+//! phone operators' console.
 //!
 //! Kiosk and display need no login and can only do what they show (issue a ticket, read the
 //! calls); everything a clerk or supervisor does needs a staff session.
@@ -10,6 +11,7 @@ mod auth;
 mod events;
 mod html;
 mod metrics;
+mod operators;
 mod pages;
 pub mod printer;
 mod problem;
@@ -63,6 +65,7 @@ pub fn router(state: HttpState) -> Router {
         .merge(pages::routes())
         .merge(metrics::routes())
         .merge(staff_pages::routes())
+        .merge(operators::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }

@@ -43,6 +43,7 @@ async fn index(State(state): State<HttpState>) -> Html<String> {
 <li><a href="/tabellone">Tabellone delle chiamate</a></li>
 <li><a href="/sportello">Console dello sportello (personale)</a></li>
 <li><a href="/agenda">Agenda delle consultazioni (personale)</a></li>
+<li><a href="/operatore">Console dell'operatore telefonico (personale)</a></li>
 <li><a href="/supervisore">Supervisione (responsabili)</a></li>
 <li><a href="/informazioni">Informazioni sui servizi</a></li>
 </ul></nav>"#

@@ -257,6 +257,7 @@ async fn supervisor_page(
     }
     let body = format!(
         r#"<h1>Supervisione - {office}</h1>{flash}
+<p><a href="/supervisore/telefono">Coda telefonica e operatori</a></p>
 <h2>Sala d'attesa</h2>
 <table><thead><tr><th scope="col">Servizio</th><th scope="col">In attesa</th><th scope="col">Attesa stimata</th><th scope="col">Sportelli aperti</th><th scope="col">Biglietti oggi</th><th scope="col">Attesa media oggi</th></tr></thead><tbody>{queue_rows}</tbody></table>
 <h2>Sportelli</h2>

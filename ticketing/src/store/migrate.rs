@@ -26,6 +26,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0004_recent_done_index.sqlite.sql"),
         include_str!("../../migrations/0004_recent_done_index.postgres.sql"),
     ),
+    (
+        5,
+        include_str!("../../migrations/0005_operators.sqlite.sql"),
+        include_str!("../../migrations/0005_operators.postgres.sql"),
+    ),
 ];
 
 /// Applies the migrations the database has not seen yet, each in its own transaction.

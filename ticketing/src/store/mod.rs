@@ -20,6 +20,7 @@
 mod agenda;
 mod callbacks;
 mod migrate;
+mod operators;
 mod records;
 mod retention;
 
@@ -33,6 +34,7 @@ use sqlx::{AnyPool, Row};
 
 pub use agenda::{AppointmentRecord, AppointmentStatus, EscalationRecord, NewAppointment};
 pub use callbacks::CallbackRecord;
+pub use operators::{NewPhoneCall, OperatorRecord, PhoneCallChange, PhoneCallRecord};
 pub use records::{StationRecord, TicketRecord};
 pub use retention::Purged;
 
@@ -291,11 +293,12 @@ impl Store {
         day: Date,
     ) -> Result<Vec<LineStatusFigures>, StoreError> {
         let rows = sqlx::query(
+            // SUM of BIGINT is NUMERIC on PostgreSQL, which the Any driver cannot read: cast.
             "SELECT line_id, status, COUNT(*), \
-             COALESCE(SUM(CASE WHEN called_at IS NOT NULL THEN called_at - issued_at ELSE 0 END), 0), \
-             COALESCE(SUM(CASE WHEN called_at IS NOT NULL THEN 1 ELSE 0 END), 0), \
-             COALESCE(SUM(CASE WHEN status = 'done' AND finished_at IS NOT NULL AND called_at IS NOT NULL \
-                 THEN finished_at - called_at ELSE 0 END), 0) \
+             CAST(COALESCE(SUM(CASE WHEN called_at IS NOT NULL THEN called_at - issued_at ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN called_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN status = 'done' AND finished_at IS NOT NULL AND called_at IS NOT NULL \
+                 THEN finished_at - called_at ELSE 0 END), 0) AS BIGINT) \
              FROM tickets WHERE office_id = $1 AND service_day = $2 GROUP BY line_id, status",
         )
         .bind(office_id)

@@ -11,6 +11,8 @@ pub struct Purged {
     pub appointments: u64,
     pub escalations: u64,
     pub callbacks: u64,
+    /// Escalated phone calls whose number and context (transcript) were erased.
+    pub phone_calls: u64,
     pub sessions: u64,
 }
 
@@ -53,6 +55,17 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        // Calls offered before the limit left the queue long ago: number and dialog go, the
+        // times stay for the indicators.
+        let phone_calls = sqlx::query(
+            "UPDATE phone_calls SET contact = '', context = '{}' WHERE office_id = $1 \
+             AND offered_at < $2 AND (contact <> '' OR context <> '{}')",
+        )
+        .bind(office_id)
+        .bind(before)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         let sessions = sqlx::query("DELETE FROM staff_sessions WHERE expires_at <= $1")
             .bind(now.as_millisecond())
             .execute(&mut *tx)
@@ -63,6 +76,7 @@ impl Store {
             appointments,
             escalations,
             callbacks,
+            phone_calls,
             sessions,
         })
     }

@@ -10,7 +10,8 @@ use jiff::Timestamp;
 use jiff::civil::{DateTime, datetime};
 use serde::Deserialize;
 use ticketing::settings::{
-    RawAgenda, RawCounter, RawLine, RawOffice, RawQueue, RawStaff, RawTicketing, build_office,
+    RawAgenda, RawCounter, RawLine, RawOffice, RawOperator, RawPhoneQueue, RawQueue, RawStaff,
+    RawTicketing, build_office, build_phone_queue,
 };
 use ticketing::store::{SqliteSync, Store};
 use ticketing::{ManualClock, Ticketing};
@@ -23,6 +24,10 @@ struct SampleConfig {
     counters: Vec<RawCounter>,
     staff: Vec<RawStaff>,
     agenda: RawAgenda,
+    #[serde(default)]
+    phone_queue: RawPhoneQueue,
+    #[serde(default)]
+    operators: Vec<RawOperator>,
 }
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
@@ -81,6 +86,23 @@ pub(crate) async fn office(db: Db, start: Timestamp) -> Option<(Ticketing, Manua
     office_with_id(db, start, &unique("office")).await
 }
 
+/// The sample office (without its phone queue) as configured, for configuration checks.
+pub(crate) fn sample_office(id: &str) -> ticketing::settings::Office {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../sportello.toml")).unwrap();
+    let mut sample: SampleConfig = toml::from_str(&text).unwrap();
+    sample.office.id = id.to_string();
+    build_office(RawTicketing {
+        office: &sample.office,
+        queue: &sample.queue,
+        lines: &sample.lines,
+        counters: &sample.counters,
+        staff: &sample.staff,
+        agenda: &sample.agenda,
+    })
+    .unwrap()
+}
+
 pub(crate) async fn office_with_id(
     db: Db,
     start: Timestamp,
@@ -98,6 +120,7 @@ pub(crate) async fn office_with_id(
         staff: &sample.staff,
         agenda: &sample.agenda,
     })
+    .and_then(|office| build_phone_queue(office, &sample.phone_queue, &sample.operators))
     .unwrap();
     let store = store(db).await?;
     let clock = ManualClock::new(start);
@@ -123,4 +146,6 @@ macro_rules! on_both {
 }
 
 mod agenda;
+mod operators;
+mod operators_http;
 mod queue;

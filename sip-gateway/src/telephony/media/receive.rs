@@ -1,8 +1,9 @@
 //! The receive path of one call: every datagram that reaches the call's RTP socket goes
 //! through [`ReceivePath::on_datagram`], which parses it, keeps only the negotiated payload
 //! types from the learned source (symmetric RTP), and turns it into keys: RFC 4733 events, or
-//! audio through the jitter buffer, G.711 decoding and the in-band detector. No I/O; the
-//! current time is a parameter.
+//! audio through the jitter buffer, G.711 decoding and the in-band detector. The decoded audio
+//! is lent to a callback ([`ReceivePath::on_datagram_with_audio`]) for the dialog to listen
+//! to; nothing is allocated per packet. No I/O; the current time is a parameter.
 
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -95,6 +96,18 @@ impl ReceivePath {
 
     /// Takes one datagram received at `now` from `from`.
     pub fn on_datagram(&mut self, datagram: &[u8], from: SocketAddr, now: Instant) -> Received {
+        self.on_datagram_with_audio(datagram, from, now, |_| {})
+    }
+
+    /// [`ReceivePath::on_datagram`], lending every decoded frame of caller audio (8 kHz PCM,
+    /// in order, after the jitter buffer) to `audio`.
+    pub fn on_datagram_with_audio(
+        &mut self,
+        datagram: &[u8],
+        from: SocketAddr,
+        now: Instant,
+        mut audio: impl FnMut(&[i16]),
+    ) -> Received {
         let mut received = Received::default();
         let Ok(p) = RtpPacket::parse(datagram) else {
             return received;
@@ -124,6 +137,7 @@ impl ReceivePath {
         for f in frames {
             self.pcm.clear();
             self.law.decode(&f.payload, &mut self.pcm);
+            audio(&self.pcm);
             for k in self.inband.feed(&self.pcm) {
                 received.keys.push((k, KeySource::InBand));
             }
@@ -149,6 +163,35 @@ mod tests {
         }
         .write(&mut out);
         out
+    }
+
+    #[test]
+    fn decoded_audio_is_lent_in_order() {
+        let caller: SocketAddr = "192.0.2.7:4000".parse().unwrap();
+        let t0 = Instant::now();
+        let mut path = ReceivePath::new(G711::Alaw, 8, Some(101), Some(caller));
+        let speech: Vec<i16> = (0..480).map(|i| (i * 37 % 2000) as i16 - 1000).collect();
+        let mut expected = Vec::new();
+        let mut heard: Vec<i16> = Vec::new();
+        // Packets 2 and 1 swapped: the jitter buffer puts them back in order.
+        for (seq, i) in [(10u16, 0usize), (12, 2), (11, 1)] {
+            let chunk = &speech[i * 160..(i + 1) * 160];
+            let mut payload = Vec::new();
+            G711::Alaw.encode(chunk, &mut payload);
+            let dg = packet(8, seq, 160 * u32::from(seq), 7, &payload);
+            path.on_datagram_with_audio(&dg, caller, t0, |pcm| heard.extend_from_slice(pcm));
+        }
+        for chunk in speech.chunks(160) {
+            let mut payload = Vec::new();
+            G711::Alaw.encode(chunk, &mut payload);
+            G711::Alaw.decode(&payload, &mut expected);
+        }
+        assert_eq!(heard, expected);
+        // RFC 4733 events lend no audio.
+        let dg = packet(101, 13, 160 * 13, 7, &[5, 0x8a, 0, 160]);
+        let mut lent = false;
+        path.on_datagram_with_audio(&dg, caller, t0, |_| lent = true);
+        assert!(!lent);
     }
 
     #[test]

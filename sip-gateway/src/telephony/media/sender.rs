@@ -72,6 +72,33 @@ impl RtpSender {
         self.timestamp = self.timestamp.wrapping_add(SAMPLES_PER_PACKET as u32);
     }
 
+    /// The timestamp the next audio packet will carry (an RFC 4733 event starting now uses it).
+    pub fn timestamp(&self) -> u32 {
+        self.timestamp
+    }
+
+    /// Builds a telephone-event packet (RFC 4733) into `out`: the event's own start
+    /// `timestamp` and payload type, the next sequence number; the audio clock does not move.
+    pub fn next_event(
+        &mut self,
+        payload_type: u8,
+        timestamp: u32,
+        marker: bool,
+        payload: &[u8],
+        out: &mut Vec<u8>,
+    ) {
+        RtpPacket {
+            marker,
+            payload_type,
+            sequence: self.sequence,
+            timestamp,
+            ssrc: self.ssrc,
+            payload,
+        }
+        .write(out);
+        self.sequence = self.sequence.wrapping_add(1);
+    }
+
     /// Builds the next packet of comfort silence into `out`.
     pub fn next_silence(&mut self, out: &mut Vec<u8>) {
         let silence = self.silence;

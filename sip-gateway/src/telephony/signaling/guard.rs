@@ -42,6 +42,8 @@ pub struct GuardPolicy {
     /// Lower-case substrings of User-Agent values that mark a scanner.
     pub scanner_user_agents: Vec<String>,
     pub max_message_size: usize,
+    /// REGISTER goes to the registrar (operator accounts are configured); otherwise 405.
+    pub registrar: bool,
 }
 
 /// What to do with one message.
@@ -241,7 +243,8 @@ fn check_request(
         }
     }
     check_request_uri(uri)?;
-    if !ALLOWED_METHODS.contains(&method) {
+    let registering = method == "REGISTER" && policy.registrar;
+    if !ALLOWED_METHODS.contains(&method) && !registering {
         return Err(Reject {
             code: 405,
             reason: "Method Not Allowed",
@@ -475,7 +478,8 @@ fn is_sent_by(sent_by: &str) -> bool {
 }
 
 /// Splits a header value on commas outside quotes and angle brackets.
-fn split_list(v: &str) -> Vec<&str> {
+/// Splits a header value on the commas outside quotes and angle brackets.
+pub(crate) fn split_list(v: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let (mut quoted, mut angle, mut escaped, mut start) = (false, false, false, 0);
     for (i, c) in v.char_indices() {

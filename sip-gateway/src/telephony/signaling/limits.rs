@@ -78,6 +78,21 @@ impl RateLimiter {
         }
     }
 
+    /// Bans `source` for `ban` from `now` whatever its rate (e.g. after repeated failed
+    /// authentications); exempt sources are never banned.
+    pub fn ban(&mut self, source: IpAddr, ban: Duration, now: Instant) {
+        if self.exempt.contains(&source) {
+            return;
+        }
+        let burst = self.burst;
+        let b = self.sources.entry(source).or_insert(Bucket {
+            tokens: burst,
+            at: now,
+            banned_until: None,
+        });
+        b.banned_until = Some(now + ban);
+    }
+
     fn prune(&mut self, now: Instant) {
         let (per_second, burst) = (self.per_second, self.burst);
         self.sources.retain(|_, b| {
@@ -124,6 +139,16 @@ mod tests {
             let now = t0 + Duration::from_millis(i * 100);
             assert_eq!(r.admit(ip, now), Admission::Allow, "message {i}");
         }
+    }
+
+    #[test]
+    fn an_explicit_ban_drops_the_source_for_its_duration() {
+        let t0 = Instant::now();
+        let ip: IpAddr = "192.0.2.9".parse().unwrap();
+        let mut r = RateLimiter::new(10, 20, Duration::from_secs(60), vec![]);
+        r.ban(ip, Duration::from_secs(5), t0);
+        assert_eq!(r.admit(ip, t0), Admission::StillBanned);
+        assert_eq!(r.admit(ip, t0 + Duration::from_secs(6)), Admission::Allow);
     }
 
     #[test]

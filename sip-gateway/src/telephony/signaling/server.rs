@@ -16,10 +16,13 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::guard::{ALLOW, uri_user};
+use crate::telephony::bridge::{Outbound, now_ms};
 use crate::telephony::call::{self, CallHandler, CallSetup};
 use crate::telephony::media::ports::PortAllocator;
+use crate::telephony::registrar::{RegisterRequest, Registrar};
 use crate::telephony::sdp::{Offer, SdpError};
 use crate::telephony::settings::SipSettings;
+use crate::telephony::signaling::shield::Shield;
 
 /// Shared call bookkeeping.
 #[derive(Debug, Default)]
@@ -30,6 +33,12 @@ pub struct Calls {
 
 pub struct Dispatcher<H> {
     pub settings: SipSettings,
+    /// Answers REGISTER when operator accounts are configured.
+    pub registrar: Option<Arc<Registrar>>,
+    /// Bans sources after repeated authentication failures.
+    pub shield: Arc<Shield>,
+    /// Places operator legs for the calls' [`crate::telephony::CallChannel::connect`].
+    pub outbound: Arc<Outbound>,
     pub dialogs: Arc<DialogLayer>,
     pub handler: Arc<H>,
     pub calls: Arc<Calls>,
@@ -82,6 +91,7 @@ impl<H: CallHandler> Dispatcher<H> {
                 tx.reply_with(StatusCode::OK, headers, None).await.ok();
             }
             Method::Invite => self.on_invite(tx).await,
+            Method::Register if self.registrar.is_some() => self.on_register(tx).await,
             Method::Bye | Method::Info | Method::Cancel => {
                 tx.reply(StatusCode::CallTransactionDoesNotExist).await.ok();
             }
@@ -106,12 +116,15 @@ impl<H: CallHandler> Dispatcher<H> {
             .ok()
             .and_then(|f| caller_user(f.value()));
         let user = tx.original.uri.to_string();
-        if !self
-            .settings
-            .service_users
-            .iter()
-            .any(|s| Some(s.as_str()) == uri_user(&user))
-        {
+        let user = uri_user(&user).unwrap_or_default().to_owned();
+        let service = self.settings.service_users.contains(&user);
+        let bench = self.settings.bench_bridge_users.contains(&user);
+        // The trunk delivers calls to the user it registered as, from its own addresses only.
+        let from_trunk = self.settings.trunk.as_ref().is_some_and(|t| {
+            t.user == user
+                && source_of(&tx.original).is_some_and(|(_, s)| t.addresses.contains(&s.ip()))
+        });
+        if !(service || bench || from_trunk) {
             tx.reply(StatusCode::NotFound).await.ok();
             return;
         }
@@ -184,6 +197,7 @@ impl<H: CallHandler> Dispatcher<H> {
             inactivity: self.settings.inactivity_timeout(),
             ring: std::time::Duration::from_millis(self.settings.ring_ms),
             session_id: u64::from(port) << 32 | self.calls.total.load(Ordering::Relaxed) as u64,
+            outbound: Some(self.outbound.clone()),
         };
         // The INVITE transaction (100, then the 180/200 the call sends, ACK or CANCEL) runs
         // beside the call.
@@ -200,10 +214,104 @@ impl<H: CallHandler> Dispatcher<H> {
         );
         let id = dialog.id();
         self.tracker.spawn(tx_task);
-        call::run(setup, handler, shutdown).await;
+        match (&self.settings.bench_operator, bench) {
+            (Some(operator), true) => {
+                let bench = Arc::new(BenchBridge {
+                    operator: operator.clone(),
+                });
+                call::run(setup, bench, shutdown).await;
+            }
+            _ => {
+                call::run(setup, handler, shutdown).await;
+            }
+        }
         dialogs.remove_dialog(&id);
         drop(port_guard);
         drop(slot);
+    }
+
+    /// A REGISTER from an operator phone: the registrar decides, this side does the I/O
+    /// (answer, ban through the shield, save the bindings).
+    async fn on_register(&self, mut tx: Transaction) {
+        let Some(registrar) = self.registrar.clone() else {
+            return;
+        };
+        let req = &tx.original;
+        let Some((transport, source)) = source_of(req) else {
+            tx.reply(StatusCode::BadRequest).await.ok();
+            return;
+        };
+        let header = |pick: fn(&Header) -> Option<String>| req.headers.iter().find_map(pick);
+        let to = header(|h| match h {
+            Header::To(t) => Some(t.value().to_owned()),
+            _ => None,
+        })
+        .unwrap_or_default();
+        let authorization = header(|h| match h {
+            Header::Authorization(a) => Some(a.value().to_owned()),
+            _ => None,
+        });
+        let expires = header(|h| match h {
+            Header::Expires(e) => Some(e.value().to_owned()),
+            _ => None,
+        });
+        let contacts: Vec<String> = req
+            .headers
+            .iter()
+            .filter_map(|h| match h {
+                Header::Contact(c) => Some(c.value().to_owned()),
+                _ => None,
+            })
+            .collect();
+        let call_id = req
+            .call_id_header()
+            .map(|c| c.value().to_string())
+            .unwrap_or_default();
+        let cseq = req
+            .cseq_header()
+            .ok()
+            .and_then(|c| c.seq().ok())
+            .unwrap_or(0);
+        let mut random = [0u8; 12];
+        if getrandom::fill(&mut random).is_err() {
+            tx.reply(StatusCode::ServerInternalError).await.ok();
+            return;
+        }
+        let request = RegisterRequest {
+            to_uri: &to,
+            authorization: authorization.as_deref(),
+            contacts: contacts.iter().map(String::as_str).collect(),
+            expires: expires.as_deref(),
+            call_id: &call_id,
+            cseq,
+            source,
+            transport: &transport,
+        };
+        let answer = registrar.handle(&request, now_ms(), random);
+        if let Some(ip) = answer.ban {
+            self.shield.ban(ip, registrar.ban_duration());
+        }
+        if answer.code == 200 {
+            tracing::info!(%source, bindings = answer.headers.len(), "operator phone registered");
+        } else {
+            tracing::debug!(%source, code = answer.code, "REGISTER answered");
+        }
+        let headers = answer
+            .headers
+            .into_iter()
+            .map(|(name, value)| Header::Other(name.into(), value))
+            .collect();
+        tx.reply_with(StatusCode::from(answer.code), headers, None)
+            .await
+            .ok();
+        if answer.changed {
+            let saving = tokio::task::spawn_blocking(move || registrar.save()).await;
+            match saving {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::error!(error = %e, "registrations not saved"),
+                Err(e) => tracing::error!(error = %e, "registrations not saved"),
+            }
+        }
     }
 
     async fn bind_rtp(&self) -> Option<(tokio::net::UdpSocket, u16)> {
@@ -239,6 +347,40 @@ impl Drop for PortGuard {
     fn drop(&mut self) {
         if let Ok(mut p) = self.0.lock() {
             p.release(self.1);
+        }
+    }
+}
+
+/// Where a request came from (the top Via with the `received`/`rport` the transport added)
+/// and over which transport (`UDP`, `TCP`, `TLS`).
+pub fn source_of(req: &rsipstack::sip::Request) -> Option<(String, SocketAddr)> {
+    let via = req.via_header().ok()?;
+    let (transport, host) = rsipstack::transport::SipConnection::parse_target_from_via(via).ok()?;
+    let addr: SocketAddr = host.try_into().ok()?;
+    Some((transport.to_string().to_ascii_uppercase(), addr))
+}
+
+/// Benchmarks only (`bench_bridge_users`): bridges the call to the bench operator at once.
+struct BenchBridge {
+    operator: String,
+}
+
+impl CallHandler for BenchBridge {
+    async fn handle(&self, mut channel: crate::telephony::CallChannel) {
+        use ivr::Channel;
+        let leg = ivr::OperatorLeg {
+            station: "bench".to_owned(),
+            sip_user: self.operator.clone(),
+        };
+        match channel
+            .connect(&leg, std::time::Duration::from_secs(30))
+            .await
+        {
+            Ok(ivr::Connection::Talked { .. }) | Err(_) => {}
+            Ok(other) => {
+                tracing::info!(?other, "bench bridge not connected");
+                channel.hang_up().await;
+            }
         }
     }
 }

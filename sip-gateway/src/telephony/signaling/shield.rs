@@ -33,6 +33,16 @@ impl Shield {
         }
     }
 
+    /// Drops everything from `source` for `ban` (the registrar's ban after repeated failed
+    /// authentications).
+    pub fn ban(&self, source: std::net::IpAddr, ban: std::time::Duration) {
+        if let Ok(mut l) = self.limiter.lock() {
+            l.ban(source, ban, Instant::now());
+        }
+        self.stats.banned.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(%source, ban_secs = ban.as_secs(), "repeated authentication failures: source banned");
+    }
+
     pub fn max_message_size(&self) -> usize {
         self.policy.max_message_size
     }

@@ -269,6 +269,7 @@ mod tests {
             service_users: vec!["ivr".into()],
             scanner_user_agents: vec![],
             max_message_size: 8192,
+            registrar: false,
         };
         let limiter = RateLimiter::new(100, 100, Duration::from_secs(60), vec![]);
         let shield = Arc::new(Shield::new(policy, limiter));

@@ -5,6 +5,7 @@ fn policy() -> GuardPolicy {
         service_users: vec!["ivr".into(), "0612345678".into()],
         scanner_user_agents: vec!["friendly-scanner".into(), "sipvicious".into()],
         max_message_size: 8192,
+        registrar: false,
     }
 }
 
@@ -248,4 +249,25 @@ fn via_sent_by_is_only_host_and_port() {
         verdict("SIP/2.0/UDP [2001:db8::10]:5070;branch=z9hG4bK2"),
         "pass"
     );
+}
+
+#[test]
+fn register_goes_to_the_registrar_only_when_there_is_one() {
+    for file in ["cparam01", "regescrt", "ipv6-good"] {
+        let bytes = std::fs::read(format!("{TORTURE}/{file}.dat")).unwrap();
+        assert_eq!(
+            summary(&inspect(&bytes, Transport::Udp, &policy())),
+            "405",
+            "{file}"
+        );
+        let with_registrar = GuardPolicy {
+            registrar: true,
+            ..policy()
+        };
+        assert_eq!(
+            summary(&inspect(&bytes, Transport::Udp, &with_registrar)),
+            "pass",
+            "{file}"
+        );
+    }
 }
