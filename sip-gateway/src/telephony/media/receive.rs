@@ -151,19 +151,7 @@ mod tests {
     use super::*;
     use crate::telephony::media::inband_dtmf::synth_tone;
 
-    fn packet(pt: u8, seq: u16, ts: u32, ssrc: u32, payload: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        RtpPacket {
-            marker: false,
-            payload_type: pt,
-            sequence: seq,
-            timestamp: ts,
-            ssrc,
-            payload,
-        }
-        .write(&mut out);
-        out
-    }
+    use crate::telephony::media::rtp::test_packet as packet;
 
     #[test]
     fn decoded_audio_is_lent_in_order() {

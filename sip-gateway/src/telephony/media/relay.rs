@@ -290,19 +290,7 @@ mod tests {
         )
     }
 
-    fn packet(pt: u8, seq: u16, ts: u32, ssrc: u32, payload: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        RtpPacket {
-            marker: false,
-            payload_type: pt,
-            sequence: seq,
-            timestamp: ts,
-            ssrc,
-            payload,
-        }
-        .write(&mut out);
-        out
-    }
+    use crate::telephony::media::rtp::test_packet as packet;
 
     fn parsed(out: &[u8]) -> (u8, u16, u32, u32, Vec<u8>) {
         let p = RtpPacket::parse(out).unwrap();

@@ -99,6 +99,22 @@ impl<'a> RtpPacket<'a> {
     }
 }
 
+/// A serialised RTP packet without marker, for the media cores' tests.
+#[cfg(test)]
+pub(crate) fn test_packet(pt: u8, seq: u16, ts: u32, ssrc: u32, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    RtpPacket {
+        marker: false,
+        payload_type: pt,
+        sequence: seq,
+        timestamp: ts,
+        ssrc,
+        payload,
+    }
+    .write(&mut out);
+    out
+}
+
 #[cfg(test)]
 #[allow(clippy::type_complexity)] // data-driven test tables
 mod tests {
