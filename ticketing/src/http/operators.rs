@@ -409,6 +409,16 @@ fn pause_form(id: &str) -> String {
     )
 }
 
+/// Back to the position's console page with a message (`msg`) or an error (`err`) to show.
+fn back_to_console(id: &str, key: &str, text: &str) -> Response {
+    Redirect::to(&format!(
+        "/operatore/{}?{key}={}",
+        url_encode(id),
+        url_encode(text)
+    ))
+    .into_response()
+}
+
 #[derive(Deserialize)]
 struct StateForm {
     azione: String,
@@ -425,14 +435,7 @@ async fn console_state(
     let Some(staff) = staff else {
         return Redirect::to("/operatore").into_response();
     };
-    let back = |key: &str, text: &str| {
-        Redirect::to(&format!(
-            "/operatore/{}?{key}={}",
-            url_encode(&id),
-            url_encode(text)
-        ))
-        .into_response()
-    };
+    let back = |key: &str, text: &str| back_to_console(&id, key, text);
     let result = match staff
         .require(Role::Operator)
         .and_then(|()| event(&form.azione))
@@ -483,14 +486,7 @@ async fn console_wrap_up(
     let Some(staff) = staff else {
         return Redirect::to("/operatore").into_response();
     };
-    let back = |key: &str, text: &str| {
-        Redirect::to(&format!(
-            "/operatore/{}?{key}={}",
-            url_encode(&id),
-            url_encode(text)
-        ))
-        .into_response()
-    };
+    let back = |key: &str, text: &str| back_to_console(&id, key, text);
     let result = match staff
         .require(Role::Operator)
         .and_then(|()| check_wrap_up(&form.codice, &form.nota))
