@@ -23,6 +23,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use crate::recognition::{ListenRequest, Listening};
@@ -187,14 +188,17 @@ pub trait Channel: Send {
     /// Rings an operator's phone and, when it answers, connects the caller to it until one of
     /// them hangs up. While it rings the caller hears a ringback or comfort tone; if the caller
     /// hangs up meanwhile, the operator's leg is cancelled and `Err(HungUp)` is returned.
+    /// The moment the operator answers and the two are connected, `answered` is told (the
+    /// dialog records the answer then, while the conversation goes on).
     ///
     /// The default is a channel that cannot reach anyone (tests, channels without telephony).
     fn connect(
         &mut self,
         operator: &OperatorLeg,
         ring_timeout: Duration,
+        answered: AnswerNotice,
     ) -> impl Future<Output = Result<Connection, ChannelError>> + Send {
-        let _ = (operator, ring_timeout);
+        let _ = (operator, ring_timeout, answered);
         async { Ok(Connection::Unreachable) }
     }
 
@@ -222,6 +226,34 @@ pub struct OperatorLeg {
     pub station: String,
     /// The SIP user (address-of-record user part) the operator's phone registers with.
     pub sip_user: String,
+}
+
+/// Tells the dialog that the operator answered, while [`Channel::connect`] goes on with the
+/// conversation: made with [`AnswerNotice::channel`], fired once by the channel with
+/// [`AnswerNotice::answered`].
+#[derive(Debug)]
+pub struct AnswerNotice(Option<oneshot::Sender<Duration>>);
+
+impl AnswerNotice {
+    /// A notice for the channel and the receiver the dialog waits on (it gets how long the
+    /// operator's phone rang).
+    pub fn channel() -> (AnswerNotice, oneshot::Receiver<Duration>) {
+        let (tx, rx) = oneshot::channel();
+        (AnswerNotice(Some(tx)), rx)
+    }
+
+    /// A notice nobody waits for.
+    pub fn ignored() -> AnswerNotice {
+        AnswerNotice(None)
+    }
+
+    /// The operator answered after ringing for `ringing` and is connected to the caller.
+    /// Only the first call counts.
+    pub fn answered(&mut self, ringing: Duration) {
+        if let Some(tx) = self.0.take() {
+            tx.send(ringing).ok();
+        }
+    }
 }
 
 /// Which side ended a connected call.

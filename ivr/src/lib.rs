@@ -27,8 +27,8 @@ pub mod speech;
 pub mod testing;
 
 pub use channel::{
-    BargeIn, Channel, ChannelError, Connection, Key, KeyCollection, KeyRequest, OperatorLeg, Party,
-    Playback,
+    AnswerNotice, BargeIn, Channel, ChannelError, Connection, Key, KeyCollection, KeyRequest,
+    OperatorLeg, Party, Playback,
 };
 pub use dialog::{
     CallInfo, CallOutcome, DialogContext, DialogSettings, Question, Services, run_call,

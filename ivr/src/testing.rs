@@ -42,8 +42,8 @@ use tokio::sync::{Notify, mpsc};
 use tokio::time::{Instant, sleep_until};
 
 use crate::channel::{
-    BargeIn, Channel, ChannelError, Connection, Key, KeyCollection, KeyCollector, KeyRequest,
-    OperatorLeg, Party, Playback,
+    AnswerNotice, BargeIn, Channel, ChannelError, Connection, Key, KeyCollection, KeyCollector,
+    KeyRequest, OperatorLeg, Party, Playback,
 };
 use crate::recognition::endpoint::Recorded;
 use crate::recognition::utterance::SAMPLE_RATE;
@@ -367,11 +367,13 @@ impl Channel for FakeChannel {
 
     /// Plays the next scripted operator ([`FakeCaller::operator_answers`] and friends; an
     /// unscripted operator is unreachable) in virtual time. The caller's hang-up while the
-    /// operator's phone rings cancels the leg; keys meanwhile are ignored.
+    /// operator's phone rings cancels the leg; keys meanwhile are ignored. An operator who
+    /// answers fires `answered` at once, then talks.
     async fn connect(
         &mut self,
         operator: &OperatorLeg,
         ring_timeout: Duration,
+        mut answered: AnswerNotice,
     ) -> Result<Connection, ChannelError> {
         self.live()?;
         self.log.push(Event::OperatorRings {
@@ -414,7 +416,13 @@ impl Channel for FakeChannel {
                 () = sleep_until(rung) => break,
             }
         }
-        if let Connection::Talked { talk, ended_by, .. } = &connection {
+        if let Connection::Talked {
+            answered_after,
+            talk,
+            ended_by,
+        } = &connection
+        {
+            answered.answered(*answered_after);
             tokio::time::sleep(*talk).await;
             if *ended_by == Party::Caller {
                 self.caller_gone = true;

@@ -17,6 +17,7 @@ use knowledge_base::{ContentSource, KnowledgeBaseHandle};
 use serde::Deserialize;
 use ticketing::Ticketing;
 use ticketing::clock::Clock;
+use ticketing::events::TicketEvent;
 use ticketing::operators::{CallContext, OperatorEvent, OperatorState};
 use ticketing::queue::TicketStatus;
 use ticketing::settings::{
@@ -364,6 +365,89 @@ async fn an_operator_answers_and_sees_the_context() {
     assert_eq!(
         office.dialog_outcomes().await,
         [ticketing::operators::DialogOutcome::Escalated]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_operator_is_busy_while_talking() {
+    let office = office_at(MONDAY_10).await;
+    office.log_in(OP1).await;
+    let mut events = office.ticketing.subscribe();
+    let (dialog, mut caller) = office.call(Some(CALLER), "talking");
+    caller.operator_answers(
+        Duration::from_secs(5),
+        Duration::from_secs(300),
+        Party::Caller,
+    );
+    press_0(&mut caller).await;
+    let connecting = caller.hears(CONNECTING).await;
+    // Two minutes into the conversation (answered 5 s after the ring began).
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    let (view, call) = office
+        .db(move |t| async move {
+            // The dialog recorded the answer when it came (wait for it in real time, while
+            // virtual time stands still).
+            let answered = async {
+                loop {
+                    match events.recv().await.unwrap() {
+                        TicketEvent::OperatorChanged { station_id, state }
+                            if station_id == OP1 && state == OperatorState::Busy =>
+                        {
+                            return;
+                        }
+                        _ => {}
+                    }
+                }
+            };
+            tokio::time::timeout(Duration::from_secs(10), answered)
+                .await
+                .expect("the answer is reported while the operator talks");
+            let view = t.operator(OP1).await.unwrap();
+            let ticket = view.call.as_ref().unwrap().ticket_id;
+            let call = t
+                .store()
+                .phone_call(&t.office().id, ticket)
+                .await
+                .unwrap()
+                .unwrap();
+            (view, call)
+        })
+        .await;
+    assert_eq!(view.state, OperatorState::Busy);
+    assert_eq!(view.state_text, "in conversazione");
+    assert_eq!(call.ticket.status, TicketStatus::InService);
+    assert_eq!(call.ended_at, None);
+    let answered_at = call.answered_at.expect("answered while talking");
+    assert_eq!(
+        office.state(OP1).await,
+        OperatorState::Busy,
+        "still talking"
+    );
+    assert_eq!(
+        dialog.await.unwrap(),
+        CallOutcome::TalkedToOperator {
+            ended_by: Party::Caller
+        }
+    );
+    // The end: wrap-up, the talk measured from the answer.
+    let ended = office.calls().await.pop().unwrap();
+    assert_eq!(ended.ticket.status, TicketStatus::Done);
+    assert_eq!(ended.answered_at, Some(answered_at));
+    assert_eq!(
+        ended
+            .ended_at
+            .unwrap()
+            .duration_since(answered_at)
+            .as_secs(),
+        300
+    );
+    assert_eq!(office.state(OP1).await, OperatorState::WrapUp);
+    // The answer came 5 s after the ring began, right after "La metto in comunicazione".
+    let offered_to_answer = answered_at.duration_since(ended.offered_at);
+    let ring_began = connecting.end().as_secs_f64();
+    assert!(
+        offered_to_answer.as_secs_f64() <= ring_began + 5.5,
+        "{offered_to_answer:?} vs {ring_began}"
     );
 }
 

@@ -154,6 +154,125 @@ def alaw(sample):
     return aval ^ mask
 
 
+def short(data):
+    if isinstance(data, str):
+        data = data.encode()
+    assert len(data) < 256
+    return bytes([len(data)]) + data
+
+
+def long(data):
+    if isinstance(data, str):
+        data = data.encode()
+    return struct.pack(">H", len(data)) + data
+
+
+def digest_seeds():
+    # setup (both algorithms, keys from the password), key, nonce lifetime, password; then
+    # events: kind, clock step (u16), the event's bytes.
+    head = bytes([0]) + bytes([7] * 32) + struct.pack(">H", 300) + short("segreta")
+    issue = bytes([1]) + struct.pack(">H", 0) + bytes(range(12))
+    def phone(step, flags, nc, pick=0):
+        return bytes([2]) + struct.pack(">HBBI", step, pick, flags, nc) + short("sip:127.0.0.1") + short("abc")
+    def header(text):
+        return bytes([0]) + struct.pack(">H", 1) + long(text)
+    tamper = bytes([3 | 0x20]) + struct.pack(">HBBI", 0, 0, 0x45, 9) + short("")
+    write("digest_credentials", "register_replay_stale",
+          head + issue + phone(10, 0, 1) + phone(1, 0, 1) + phone(1, 1, 2) + phone(1, 3, 3)
+          + tamper + phone(400, 0, 4))
+    write("digest_credentials", "two_nonces_wrong_realm",
+          bytes([2 | 4]) + bytes([9] * 32) + struct.pack(">H", 10) + short("pw")
+          + issue + issue[:3] + bytes(range(1, 13)) + phone(5, 4, 1, pick=1) + phone(5, 0, 1, pick=1)
+          + phone(5, 1, 7))
+    write("digest_credentials", "headers", head + b"".join(header(h) for h in [
+        'Digest username="op1", realm="sportello", nonce="n", uri="sip:h", response="ABC", '
+        'algorithm=SHA-256, qop=auth, cnonce="c", nc=0000000a',
+        'digest username="a\\"b",realm="r",nonce="n",uri="sip:h",response="1"',
+        'Digest username="a", realm="r", nonce="n", uri="u", response="1", algorithm=SHA-512-256',
+        'Basic dXNlcjpwYXNz',
+        'Digest username="a", realm="r", nonce="n", uri="u", response="1", nc=12',
+    ]))
+
+
+def register_seeds():
+    # policy: min 60, default 600, max 3600 (setup bit 0 clear: max = default + u32); start
+    # time; then events: kind (0/1 REGISTER, user in bits 4-5; 2 purge; 3 save and restore;
+    # 4 a registrations file), clock step (u16, 50 ms units), the event's bytes.
+    head = bytes([0]) + struct.pack(">HHII", 60, 540, 3000, 12345)
+    def register(user, step, contacts, expires=None, call=0, source=0, cseq=1):
+        flags = len(contacts) | (4 if expires is not None else 0) | (call << 3) | (source << 4)
+        out = bytes([user << 4]) + struct.pack(">HB", step, flags)
+        out += b"".join(short(c) for c in contacts)
+        if expires is not None:
+            out += short(expires)
+        return out + struct.pack(">H", cseq)
+    save = bytes([3]) + struct.pack(">H", 20)
+    purge = bytes([2]) + struct.pack(">H", 65535)
+    json_file = (
+        '{"version": 1, "bindings": [{"user": "op1", "contact": "sip:op1@192.0.2.5:5062", '
+        '"expires_at_ms": 1700000100000, "source": "192.0.2.5:5062", "transport": "UDP", '
+        '"call_id": "c1@192.0.2.5", "cseq": 3}]}')
+    write("register_contacts", "register_refresh_remove",
+          head
+          + register(0, 0, ['"Op, uno" <sip:op1@192.0.2.5:5062;transport=udp>;expires=120;+sip.instance="<urn:x>"'])
+          + register(0, 10, ["sip:op1@h1;expires=0, <sips:op1@h2>", "<sip:op1@H1>"], expires="3600", cseq=2)
+          + register(1, 10, ["<sip:op2@198.51.100.7:40000>"], source=1)
+          + save
+          + register(0, 10, ["<sip:op1@h2>"], expires="0", cseq=3)
+          + register(0, 10, [], cseq=4)
+          + register(0, 10, ["<sip:op1@h1>"], expires="30", cseq=5)
+          + register(0, 10, ["<sip:op1@h1>"], expires="600", cseq=1)
+          + purge
+          + register(0, 10, ["*"], expires="0", call=1, cseq=9)
+          + save)
+    write("register_contacts", "many_contacts",
+          head + register(2, 0, [", ".join("<sip:op3@10.0.0.%d>" % i for i in range(12))])
+          + register(2, 1, ["<sip:op3@10.0.0.99>;expires=3600"], call=1, source=2) + save)
+    write("register_contacts", "saved_file",
+          head + bytes([4]) + struct.pack(">H", 0) + long(json_file)
+          + bytes([4]) + struct.pack(">H", 0) + long('{"version": 1, "bindings": []}'))
+    # setup bit 0 set: max = default + u64::MAX >> shift, here the largest.
+    write("register_contacts", "huge_max",
+          bytes([1]) + struct.pack(">HHBI", 60, 540, 0, 12345)
+          + register(0, 0, ["<sip:op1@h1>;expires=99999"])
+          + register(0, 1, ["<sip:op1@h2>;expires=18446744073709551615", "<sip:op1@h3>"],
+                     expires="4294967296000", cseq=2))
+
+
+def relay_seeds(g711):
+    # Legs: byte a (law bit 0; payload type bits 1-2: static/dynamic/any; telephone-event bits
+    # 3-4: none/101/any; address bits 5-6; hold bit 7) and its extra bytes; then each
+    # sender's SSRC, sequence and timestamp. Events: kind (bit 0 leg; bits 1-2: datagram,
+    # datagram, tick, re-INVITE; bit 4 raw datagram; bits 5-6 source address) and its bytes.
+    caller_pcma = bytes([0x08])                  # PCMA/8, te 101, 192.0.2.10:4000
+    operator_pcmu_dyn = bytes([0x01 | 0x02 | 0x08 | 0x20, 1])  # PCMU on 97, te 101, operator
+    streams = struct.pack(">IHI", 0xCA11, 100, 16000) + struct.pack(">IHI", 0x9E5, 7, 0)
+    def rtp(side, src, choice, seq, ts, payload, marker=False):
+        b = choice | (4 if marker else 0)
+        return bytes([side | (src << 5)]) + struct.pack(">BHI", b, seq, ts) + short(payload)
+    def tick(side, skip=0):
+        return bytes([side | 4, skip])
+    def reinvite(side, leg):
+        return bytes([side | 6]) + leg
+    audio = b"".join(rtp(0, 0, 0, 1 + i, 160 * i, bytes([0x11 * (i + 1)]) * 160) for i in range(4))
+    events = b"".join(rtp(0, 0, 1, 20 + i, 9000, bytes([5, (0x80 if i else 0) | 10, 0, 160]), marker=i == 0)
+                      for i in range(3))
+    write("media_relay", "audio_events_transcoded",
+          caller_pcma + operator_pcmu_dyn + streams + audio
+          + rtp(1, 1, 0, 50, 0, b"\x33" * 160)
+          + tick(1) + tick(1) + tick(0) + tick(1, 3) + events + tick(1) + tick(0))
+    nat = b"".join(rtp(1, 2, 0, 60 + i, 160 * i, b"\x44" * 160) for i in range(3))
+    write("media_relay", "nat_hold_reinvite",
+          caller_pcma + bytes([0x08 | 0x20]) + streams + nat + tick(0)
+          + rtp(1, 3, 0, 70, 0, b"\x55" * 160)
+          + reinvite(1, bytes([0x80 | 0x20])) + tick(0) + rtp(1, 2, 0, 71, 0, b"\x66" * 160)
+          + reinvite(1, bytes([0x01 | 0x08 | 0x20])) + rtp(1, 1, 0, 72, 0, b"\x77" * 160)
+          + tick(0) + tick(0, 251) + struct.pack(">I", 1000))
+    raw = b"".join(bytes([0x10]) + long(p) for _, p in g711[:8])
+    write("media_relay", "g711a_pcap", caller_pcma + bytes([0x08 | 0x20]) + streams + raw
+          + b"".join(tick(1) for _ in range(6)))
+
+
 def main():
     shutil.rmtree(SEEDS, ignore_errors=True)
     # SDP
@@ -204,6 +323,7 @@ def main():
         media_rows += rows
     g711 = pcap_payloads(os.path.join(PCAPS, "g711a.pcap"))
     write("rtp_packet", "g711a", g711[0][1])
+    relay_seeds(g711)
     write("rtp_packet", "csrc_ext_pad",
           bytes([0xB1, 0x08, 0, 1, 0, 0, 0, 160, 0, 0, 0, 7]) + b"\x00\x00\x00\x09"
           + b"\xbe\xde\x00\x01" + b"\x00" * 4 + b"\xd5" * 10 + b"\x00\x03")
@@ -259,6 +379,8 @@ def main():
         scanner_user_agents = ["friendly-scanner"]
         max_message_size = 8192
     """))
+    digest_seeds()
+    register_seeds()
     write("sip_settings", "small", 'rtp_port_min = 30000\nrtp_port_max = 30010\nmax_calls = 6\n')
     # Near the edges (valid, no failure by themselves): long timers, the top of the port space.
     write("sip_settings", "edges", 'ban_secs = 92233720368547758\ninactivity_timeout_secs = 4294967295\n'

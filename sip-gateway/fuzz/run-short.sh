@@ -52,6 +52,8 @@ dict_for() {
     sip_guard | sip_message | tcp_framer) echo "-dict=fuzz/dict/sip.dict" ;;
     sdp_offer) echo "-dict=fuzz/dict/sdp.dict" ;;
     sip_settings) echo "-dict=fuzz/dict/settings.dict" ;;
+    digest_credentials) echo "-dict=fuzz/dict/digest.dict" ;;
+    register_contacts) echo "-dict=fuzz/dict/registrar.dict" ;;
   esac
 }
 

@@ -62,6 +62,8 @@ pub async fn run(
         .context("cannot relay events through PostgreSQL")?;
 
     let http_state = HttpState::new(ticketing.clone(), settings.printer, settings.session_ttl);
+    // The gateway adds its figures to /metrics once it runs.
+    let metrics = http_state.metrics.clone();
     let knowledge = load_knowledge_base(&settings.knowledge_base, ticketing.office())?;
     tracker.spawn(knowledge_base::reload::watch(
         knowledge.clone(),
@@ -105,6 +107,15 @@ pub async fn run(
             }
         }
     });
+
+    // Operator positions whose call was lost with its node (a crash while the phone rang or
+    // the two talked) are taken back at start-up and every 30 seconds.
+    ticketing::operators::spawn_recovery(
+        ticketing.clone(),
+        ticketing::operators::RECOVERY_EVERY,
+        shutdown.clone(),
+        &tracker,
+    );
 
     // Personal data past its retention is erased every hour.
     let retention_ticketing = ticketing.clone();
@@ -176,6 +187,7 @@ pub async fn run(
             crate::telephony::start(&sip, IvrHandler::new(dialog), shutdown.clone(), &tracker)
                 .await
                 .context("cannot start the SIP gateway")?;
+        metrics.add(Arc::new(crate::metrics::GatewayMetrics(handle.clone())));
         // Callbacks asked in the operator queue are dialled when they reach an operator.
         crate::operator_queue::spawn_callbacks(
             &ticketing,

@@ -4,7 +4,8 @@
 //! (a SIPp registrar that challenges and verifies), and calls bridged to a registered SIPp
 //! operator phone through the benchmark bridge user (audio relayed both ways and echoed back
 //! by SIPp's `-rtp_echo`, hang-ups from either side, CANCEL while the operator rings), and an
-//! INVITE for any other number refused with nothing dialled out. SIPp missing: the tests skip
+//! INVITE for any other number refused with nothing dialled out. `/metrics` shows the
+//! registered phones and the trunk's registration. SIPp missing: the tests skip
 //! with a printed reason, except under `CI=true`.
 
 // The suite uses the gateway, SIPp and raw-call helpers of the shared SIP support, not all of it.
@@ -224,6 +225,16 @@ fn digest_registration_good_bad_unknown_alike_then_ban() {
     );
     assert!(ok, "the right password must register:\n{log}");
     gw.wait_log(&["operator phone registered"], 1, Duration::from_secs(5));
+    // /metrics counts the registered phone; no trunk is configured, so no trunk line.
+    let metrics = gw.wait_metric("sportello_sip_registered_phones 1", Duration::from_secs(5));
+    assert!(
+        !metrics.contains("sportello_sip_trunk_registered"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("sportello_sip_calls{direction=\"outgoing\"} 0"),
+        "{metrics}"
+    );
     // Failure 1: a wrong password.
     let (ok, log) = register(
         &gw,
@@ -449,6 +460,10 @@ fn the_gateway_registers_with_the_trunk_answering_its_challenge() {
         "the trunk did not accept the gateway's Authorization:\n{log}"
     );
     gw.wait_log(&["registered with the trunk"], 1, Duration::from_secs(10));
+    gw.wait_metric(
+        &format!("sportello_sip_trunk_registered{{trunk=\"sip:127.0.0.1:{port}\"}} 1"),
+        Duration::from_secs(5),
+    );
     // The trunk's calls come to its user, from its addresses: taken.
     let call = RawCall::invite(gw.udp, "sportello-trunk", "8", &["8 PCMA/8000"]);
     assert_eq!(call.bye(), Some(200));
@@ -472,4 +487,88 @@ fn the_gateway_registers_with_the_trunk_answering_its_challenge() {
     );
     let answer = exchange(&sock, other.udp, &invite).expect("an answer");
     assert!(answer.starts_with("SIP/2.0 404"), "{answer}");
+}
+
+/// The sample office's operator position 1 rings `operatore1`'s phone.
+const QUEUE_OPERATOR: &str = r#"accounts = [{ user = "operatore1", password = "operatore-uno" }]
+registrar = { algorithms = ["MD5"] }"#;
+
+/// The operator position's state as the API shows it.
+fn position_state(gw: &Gateway, token: &str) -> String {
+    let (status, body) = gw.http("GET", "/api/operators/operatore-1", Some(token), "");
+    assert!(status.contains(" 200 "), "{status}\n{body}");
+    let view: serde_json::Value = serde_json::from_str(&body).unwrap();
+    view["state"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn the_operator_shows_busy_while_the_bridged_caller_talks() {
+    if !sipp_available() {
+        return;
+    }
+    let gw = Gateway::start("ops-busy", QUEUE_OPERATOR);
+    let port = free_udp_port();
+    let (ok, log) = register(
+        &gw,
+        "operatore1",
+        "operatore-uno",
+        port,
+        "operator_register.xml",
+    );
+    assert!(ok, "operatore1 could not register:\n{log}");
+    let mut phone = operator_phone(&gw, "operator_phone.xml", port);
+    // Laura Neri signs in at her position.
+    let (status, body) = gw.http(
+        "POST",
+        "/api/auth/login",
+        None,
+        r#"{"username":"laura.neri","password":"sportello-demo"}"#,
+    );
+    assert!(status.contains(" 200 "), "{status}\n{body}");
+    let login: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let token = login["token"].as_str().unwrap().to_owned();
+    let (status, body) = gw.http("POST", "/api/operators/operatore-1/login", Some(&token), "");
+    assert!(status.contains(" 200 "), "{status}\n{body}");
+    assert_eq!(position_state(&gw, &token), "ready");
+    // A caller asks for a person: 0 (pressed until the dialog takes it; other keys and
+    // repeats mean nothing while waiting or ringing).
+    let mut caller = RawCall::invite(
+        gw.udp,
+        sip_support::SERVICE,
+        "0 101",
+        &["0 PCMU/8000", "101 telephone-event/8000"],
+    );
+    gw.wait_log(&["prompt started"], 1, Duration::from_secs(30));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while gw.log_lines(&["waiting for an operator"]).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "never queued:\n{}",
+            gw.log_text()
+        );
+        caller.info_key('0');
+        std::thread::sleep(Duration::from_millis(700));
+    }
+    gw.wait_log(&["the operator answered"], 1, Duration::from_secs(30));
+    // While they talk the position is busy, and the answer is counted already.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while position_state(&gw, &token) != "busy" {
+        assert!(Instant::now() < deadline, "the position never showed busy");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    gw.wait_metric(
+        "sportello_phone_answered{interval=\"15m\"} 1",
+        Duration::from_secs(5),
+    );
+    assert_eq!(caller.bye(), Some(200));
+    let (ok, log) = phone.finish(Duration::from_secs(15));
+    assert!(ok, "the operator's phone did not get its BYE:\n{log}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while position_state(&gw, &token) != "wrap_up" {
+        assert!(
+            Instant::now() < deadline,
+            "the position never went to wrap-up"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

@@ -53,6 +53,44 @@ pub(crate) struct Conversation<'a, C> {
     hung_up: bool,
 }
 
+/// Runs calls to the ticketing core as [`Conversation::service`] does, without holding the
+/// conversation.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ServiceRunner<'a> {
+    runtime: Option<&'a tokio::runtime::Handle>,
+}
+
+impl ServiceRunner<'_> {
+    pub(crate) async fn run<T, F, Fut>(self, ticketing: &ticketing::Ticketing, call: F) -> T
+    where
+        F: FnOnce(ticketing::Ticketing) -> Fut,
+        Fut: Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let future = call(ticketing.clone());
+        let Some(runtime) = self.runtime else {
+            return future.await;
+        };
+        let task = runtime.spawn(future);
+        // Dialog tests in virtual time: the call's clock stands still while the query runs in
+        // real time (otherwise a paused clock jumps to the next timer meanwhile, and a slow
+        // query lets minutes pass for the other calls of the test).
+        let hold_time = async {
+            loop {
+                tokio::task::yield_now().await;
+            }
+        };
+        tokio::select! {
+            biased;
+            joined = task => match joined {
+                Ok(value) => value,
+                Err(error) => std::panic::resume_unwind(error.into_panic()),
+            },
+            () = hold_time => unreachable!("holding time never ends"),
+        }
+    }
+}
+
 /// Lines of the dialog kept for the operator.
 const TRANSCRIPT_LINES: usize = 60;
 
@@ -87,14 +125,20 @@ impl<'a, C: Channel> Conversation<'a, C> {
         Fut: Future<Output = T> + Send + 'static,
         T: Send + 'static,
     {
-        let future = call(ticketing.clone());
-        match &self.ctx.services_runtime {
-            None => future.await,
-            Some(runtime) => match runtime.spawn(future).await {
-                Ok(value) => value,
-                Err(error) => std::panic::resume_unwind(error.into_panic()),
-            },
+        self.services_runner().run(ticketing, call).await
+    }
+
+    fn services_runner(&self) -> ServiceRunner<'a> {
+        ServiceRunner {
+            runtime: self.ctx.services_runtime.as_ref(),
         }
+    }
+
+    /// The channel, and a runner for calls to the ticketing core while the channel works (the
+    /// operator queue records the answer while the conversation goes on).
+    pub(crate) fn channel_and_services(&mut self) -> (&mut C, ServiceRunner<'a>) {
+        let runner = self.services_runner();
+        (&mut *self.channel, runner)
     }
 
     pub(crate) fn call_id(&self) -> &str {

@@ -8,8 +8,10 @@
 //! Between announcements a gentle comfort tone plays; the dialog asks the queue for its place
 //! after each tone (the same poll distributes calls, so the caller is put through as soon as
 //! an operator is free). When an operator is assigned, the dialog rings them through
-//! [`Channel::connect`] and reports the outcome: answered (the call ends when either side
-//! hangs up), no answer or unreachable (back to the same place, the next operator is tried).
+//! [`Channel::connect`] and reports the outcome: answered (recorded the moment the operator
+//! answers; the end when either side hangs up), no answer or unreachable (back to the same
+//! place, the next operator is tried). While the phone rings and the two talk, the dialog
+//! keeps the call alive in the queue.
 //! Pressing 1 leaves a callback that keeps the place; after `max_wait` the caller is offered a
 //! callback or a booking; a hang-up while waiting is an abandon.
 
@@ -26,7 +28,7 @@ use ticketing::queue::WaitEstimate;
 use tokio::time::Instant;
 
 use crate::channel::{
-    BargeIn, Channel, ChannelError, Connection, Key, OperatorLeg, Party, Playback,
+    AnswerNotice, BargeIn, Channel, Connection, Key, OperatorLeg, Party, Playback,
 };
 use crate::dialog::CallOutcome;
 use crate::dialog::conversation::{Conversation, Stop};
@@ -275,8 +277,10 @@ fn unsigned(duration: SignedDuration) -> Duration {
     duration.unsigned_abs()
 }
 
-/// Rings the assigned operator and reports what happened. `Some(end)` when the call is over
-/// (the caller talked to the operator); `None` when the caller waits again in the same place.
+/// Rings the assigned operator and reports what happened: the answer the moment the operator
+/// answers (the position is busy while they talk), then the end of the conversation (the
+/// position goes to wrap-up), or the ring's outcome. `Some(end)` when the call is over (the
+/// caller talked to the operator); `None` when the caller waits again in the same place.
 async fn ring<C: Channel>(
     conversation: &mut Conversation<'_, C>,
     ticketing: &Ticketing,
@@ -284,41 +288,39 @@ async fn ring<C: Channel>(
     leg: &OperatorLeg,
     ring_timeout: Duration,
 ) -> Result<Option<FlowEnd>, Stop> {
-    let connected = match conversation.say(CONNECTING).await {
-        Ok(()) => conversation
-            .connect(leg, ring_timeout)
-            .await
-            .map_err(Stop::from),
-        Err(stop) => Err(stop),
+    let (connected, answered_at) = match conversation.say(CONNECTING).await {
+        Ok(()) => connect(conversation, ticketing, ticket, leg, ring_timeout).await,
+        Err(stop) => (Err(stop), None),
     };
-    let report = match &connected {
-        Ok(Connection::Talked { talk, ended_by, .. }) => Report::Talked {
-            talk: SignedDuration::try_from(*talk).unwrap_or(SignedDuration::ZERO),
-            ended_by: match ended_by {
-                Party::Caller => CallParty::Caller,
-                Party::Operator => CallParty::Operator,
-            },
+    let now = ticketing.now();
+    let outcome = match (&connected, answered_at) {
+        (Ok(Connection::Talked { talk, ended_by, .. }), answered_at) => {
+            let talk = SignedDuration::try_from(*talk).unwrap_or(SignedDuration::ZERO);
+            // A channel that did not tell the answer: it was `talk` ago.
+            let answered_at = answered_at.unwrap_or_else(|| now.checked_sub(talk).unwrap_or(now));
+            RingOutcome::Talked {
+                answered_at,
+                ended_at: answered_at.checked_add(talk).unwrap_or(now),
+                ended_by: match ended_by {
+                    Party::Caller => CallParty::Caller,
+                    Party::Operator => CallParty::Operator,
+                },
+            }
+        }
+        // Connected, then the call was cut (torn down, or the caller's leg failed).
+        (Err(_), Some(answered_at)) => RingOutcome::Talked {
+            answered_at,
+            ended_at: now.max(answered_at),
+            ended_by: CallParty::Caller,
         },
-        Ok(Connection::NoAnswer) => Report::Ring(RingOutcome::NoAnswer),
-        Ok(Connection::Unreachable) => Report::Ring(RingOutcome::Unreachable),
+        (Ok(Connection::NoAnswer), _) => RingOutcome::NoAnswer,
+        (Ok(Connection::Unreachable), _) => RingOutcome::Unreachable,
         // Hung up (or the dialog could not speak) while the operator's phone rang.
-        Err(_) => Report::Ring(RingOutcome::CallerHungUp),
+        (Err(_), None) => RingOutcome::CallerHungUp,
     };
     let station = leg.station.clone();
-    let reported = move |t: Ticketing| async move {
-        let outcome = match report {
-            Report::Talked { talk, ended_by } => {
-                let ended_at = t.now();
-                RingOutcome::Talked {
-                    answered_at: ended_at.checked_sub(talk).unwrap_or(ended_at),
-                    ended_at,
-                    ended_by,
-                }
-            }
-            Report::Ring(outcome) => outcome,
-        };
-        t.report_ring(ticket, &station, outcome).await
-    };
+    let reported =
+        move |t: Ticketing| async move { t.report_ring(ticket, &station, outcome).await };
     if let Err(error) = conversation.service(ticketing, reported).await {
         tracing::error!(%error, "ring outcome not recorded");
     }
@@ -336,13 +338,55 @@ async fn ring<C: Channel>(
     }
 }
 
-/// What to tell the queue about a ring.
-enum Report {
-    Talked {
-        talk: SignedDuration,
-        ended_by: CallParty,
-    },
-    Ring(RingOutcome),
+/// Rings the operator and connects the caller until one hangs up ([`Channel::connect`]).
+/// Meanwhile the answer is recorded the moment the channel tells it, and the call is kept
+/// alive in the queue (a node that stops leaves a call nobody refreshes: another node takes
+/// the position back). Returns the channel's result and when the operator answered.
+async fn connect<C: Channel>(
+    conversation: &mut Conversation<'_, C>,
+    ticketing: &Ticketing,
+    ticket: i64,
+    leg: &OperatorLeg,
+    ring_timeout: Duration,
+) -> (Result<Connection, Stop>, Option<jiff::Timestamp>) {
+    let (notice, mut answer) = AnswerNotice::channel();
+    let every = ticketing.office().phone_queue.keep_alive_every();
+    let mut alive = tokio::time::interval_at(Instant::now() + every, every);
+    alive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let (channel, services) = conversation.channel_and_services();
+    let connecting = channel.connect(leg, ring_timeout, notice);
+    tokio::pin!(connecting);
+    let mut answered_at = None;
+    let mut listening = true;
+    let result = loop {
+        tokio::select! {
+            // The end first: a conversation that is over needs no more keep-alives.
+            biased;
+            result = &mut connecting => break result.map_err(Stop::from),
+            ringing = &mut answer, if listening => {
+                listening = false;
+                let Ok(ringing) = ringing else { continue };
+                let at = ticketing.now();
+                answered_at = Some(at);
+                tracing::info!(ringing_ms = ringing.as_millis() as u64, "the operator answered");
+                let station = leg.station.clone();
+                let report = move |t: Ticketing| async move {
+                    t.report_ring(ticket, &station, RingOutcome::Answered { answered_at: at })
+                        .await
+                };
+                if let Err(error) = services.run(ticketing, report).await {
+                    tracing::error!(%error, "answer not recorded");
+                }
+            }
+            _ = alive.tick() => {
+                let keep = move |t: Ticketing| async move { t.keep_call_alive(ticket).await };
+                if let Err(error) = services.run(ticketing, keep).await {
+                    tracing::warn!(%error, "call at the operator not kept alive");
+                }
+            }
+        }
+    };
+    (result, answered_at)
 }
 
 /// Leaves the queue (the caller chose to book instead).
@@ -404,14 +448,5 @@ impl<C: Channel> Conversation<'_, C> {
     /// Plays the comfort tone; a key stops it.
     async fn play_tone(&mut self, tone: Arc<Prompt>) -> Result<Playback, Stop> {
         Ok(self.channel_mut().play(tone, BargeIn::Allowed).await?)
-    }
-
-    /// Rings the operator and, when they answer, connects the caller until one hangs up.
-    async fn connect(
-        &mut self,
-        leg: &OperatorLeg,
-        ring_timeout: Duration,
-    ) -> Result<Connection, ChannelError> {
-        self.channel_mut().connect(leg, ring_timeout).await
     }
 }

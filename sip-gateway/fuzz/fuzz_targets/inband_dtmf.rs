@@ -11,8 +11,14 @@ use sip_gateway::telephony::media::g711::G711;
 use sip_gateway::telephony::media::inband_dtmf::InbandDetector;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&mode, rest)) = data.split_first() else { return };
-    let law = if mode & 2 == 0 { G711::Alaw } else { G711::Ulaw };
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let law = if mode & 2 == 0 {
+        G711::Alaw
+    } else {
+        G711::Ulaw
+    };
     let pcm: Vec<i16> = if mode & 1 == 0 {
         let mut pcm = Vec::new();
         law.decode(rest, &mut pcm);

@@ -34,6 +34,9 @@ fuzz_target!(|data: &[u8]| {
         assert!(jb.lost() >= lost);
         lost = jb.lost();
         let buffered = pushed - released - jb.late();
-        assert!(buffered < depth as u64, "{buffered} frames held with depth {depth}");
+        assert!(
+            buffered < depth as u64,
+            "{buffered} frames held with depth {depth}"
+        );
     }
 });

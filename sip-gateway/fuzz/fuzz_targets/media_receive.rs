@@ -28,9 +28,15 @@ const RECV_BUFFER: usize = 2048;
 fuzz_target!(|data: &[u8]| {
     let mut input = Pieces::new(data);
     let setup = input.u8();
-    let law = if setup & 1 == 0 { G711::Alaw } else { G711::Ulaw };
+    let law = if setup & 1 == 0 {
+        G711::Alaw
+    } else {
+        G711::Ulaw
+    };
     let mut te = Some(setup >> 1).filter(|pt| *pt >= 96);
-    let mut pt = Some(input.u8() & 0x7F).filter(|pt| *pt >= 96).unwrap_or(law.payload_type());
+    let mut pt = Some(input.u8() & 0x7F)
+        .filter(|pt| *pt >= 96)
+        .unwrap_or(law.payload_type());
     let sources: [SocketAddr; 3] = [
         "198.51.100.7:4000".parse().unwrap(),
         "203.0.113.9:5000".parse().unwrap(),
@@ -45,7 +51,11 @@ fuzz_target!(|data: &[u8]| {
         if kind % 16 == 0 {
             // re-INVITE: new payload types, new address (or hold: none).
             te = Some(kind >> 1).filter(|t| *t >= 96);
-            pt = if kind & 0x20 != 0 { 96 } else { law.payload_type() };
+            pt = if kind & 0x20 != 0 {
+                96
+            } else {
+                law.payload_type()
+            };
             let remote = (kind & 0x40 == 0).then_some(from);
             receive.renegotiate(pt, te, remote);
             assert_eq!(receive.destination(), remote);
@@ -59,17 +69,34 @@ fuzz_target!(|data: &[u8]| {
         let rtp = RtpPacket::parse(datagram).ok();
         let negotiated = rtp.is_some_and(|p| p.payload_type == pt || Some(p.payload_type) == te);
         if !negotiated {
-            assert!(!got.activity && got.keys.is_empty(), "non-negotiated datagram used");
+            assert!(
+                !got.activity && got.keys.is_empty(),
+                "non-negotiated datagram used"
+            );
         }
-        let rfc4733 = got.keys.iter().filter(|(_, s)| *s == KeySource::Rfc4733).count();
+        let rfc4733 = got
+            .keys
+            .iter()
+            .filter(|(_, s)| *s == KeySource::Rfc4733)
+            .count();
         assert!(rfc4733 <= 1);
         if let Some(p) = rtp.filter(|p| p.payload_type == pt) {
             audio_bytes += p.payload.len();
         }
-        inband_keys += got.keys.iter().filter(|(_, s)| *s == KeySource::InBand).count();
-        assert!(inband_keys <= audio_bytes / 410, "in-band keys from too little audio");
+        inband_keys += got
+            .keys
+            .iter()
+            .filter(|(_, s)| *s == KeySource::InBand)
+            .count();
+        assert!(
+            inband_keys <= audio_bytes / 410,
+            "in-band keys from too little audio"
+        );
         if let Some(dest) = receive.destination() {
-            assert!(Some(dest) == before || dest == from, "destination moved to {dest}");
+            assert!(
+                Some(dest) == before || dest == from,
+                "destination moved to {dest}"
+            );
         }
     }
 });

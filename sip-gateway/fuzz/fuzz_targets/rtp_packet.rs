@@ -7,7 +7,9 @@ use libfuzzer_sys::fuzz_target;
 use sip_gateway::telephony::media::rtp::{HEADER_LEN, RtpPacket};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(p) = RtpPacket::parse(data) else { return };
+    let Ok(p) = RtpPacket::parse(data) else {
+        return;
+    };
     assert!(data.len() >= HEADER_LEN + p.payload.len());
     assert!(p.payload_type < 128);
     let mut out = Vec::new();

@@ -30,7 +30,10 @@ fn check_reply(request: &[u8], reply: &[u8]) {
         "a response was answered"
     );
     let resp = RawMessage::parse(reply).unwrap_or_else(|e| {
-        panic!("reply does not parse ({e}): {:?}", String::from_utf8_lossy(reply))
+        panic!(
+            "reply does not parse ({e}): {:?}",
+            String::from_utf8_lossy(reply)
+        )
     });
     let StartLine::Response { version, code } = resp.start else {
         panic!("reply is not a response")

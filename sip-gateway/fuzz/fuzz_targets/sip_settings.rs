@@ -13,9 +13,15 @@ use sip_gateway::telephony::media::ports::PortAllocator;
 use sip_gateway::telephony::signaling::limits::RateLimiter;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    let Ok(table) = text.parse::<toml::Table>() else { return };
-    let Ok(s) = SipSettings::load(&table, |_| None) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(table) = text.parse::<toml::Table>() else {
+        return;
+    };
+    let Ok(s) = SipSettings::load(&table, |_| None) else {
+        return;
+    };
     let _ = s.advertised_address();
     // The call runner's inactivity deadline: last activity + timeout.
     let _deadline = Instant::now() + s.inactivity_timeout();
@@ -45,7 +51,9 @@ fuzz_target!(|data: &[u8]| {
         s.rtp_port_max
     );
     for _ in 0..s.max_calls.min(4) {
-        let port = ports.allocate().expect("validated range has a port for each call");
+        let port = ports
+            .allocate()
+            .expect("validated range has a port for each call");
         assert!(
             port % 2 == 0 && (s.rtp_port_min..=s.rtp_port_max).contains(&port),
             "port {port} outside {}..={}",

@@ -53,7 +53,9 @@ fn run(stream: &[u8], read_size: &mut dyn FnMut() -> usize) -> Vec<StreamEvent> 
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&seed, stream)) = data.split_first() else { return };
+    let Some((&seed, stream)) = data.split_first() else {
+        return;
+    };
     let whole = run(stream, &mut || usize::MAX);
     let mut state = u32::from(seed) | 1;
     let mut reads = move || {
@@ -74,5 +76,9 @@ fuzz_target!(|data: &[u8]| {
             })
             .collect()
     };
-    assert_eq!(strip(chunked), strip(whole), "framing depends on how the stream was read");
+    assert_eq!(
+        strip(chunked),
+        strip(whole),
+        "framing depends on how the stream was read"
+    );
 });

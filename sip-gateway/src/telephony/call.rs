@@ -1,34 +1,33 @@
-//! The call runner: one task per call that owns the RTP socket, paces the audio, hears keys
-//! (RFC 4733, SIP INFO, in-band) and drives a dialog through [`CallChannel`].
+//! The call runner: one task per call that owns the RTP socket, hears keys (RFC 4733, SIP
+//! INFO, in-band), decides what the caller hears and drives a dialog through [`CallChannel`].
 //!
 //! The dialog and the media loop are two futures of the same task; they talk over small
-//! bounded channels ([`super::channel`]). The media loop is the only owner of the socket, the
-//! SIP dialog handle and the timers.
+//! bounded channels ([`super::channel`]). The media loop owns the socket's receive side, the SIP
+//! dialog handle and the timers; the 20 ms sending clock is the shared [`Pacer`], which sends
+//! what the media loop puts in the call's [`StreamHandle`].
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ivr::speech::Prompt;
 use ivr::{ChannelError, Key};
 use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason};
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::{Header, StatusCode};
-use tokio::net::UdpSocket;
-use tokio::sync::{mpsc, oneshot};
-use tokio::time::{Instant, MissedTickBehavior};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::bridge::connect::BridgeReport;
 use super::bridge::session::{self, SessionEnd, SessionLeg};
 use super::bridge::{Outbound, OutboundLeg};
 use super::channel::{AudioTap, CallChannel, Command, Ended};
-use super::media::g711::G711;
 use super::media::receive::{KeySource, ReceivePath};
 use super::media::relay::{LegMedia, Relay, Side};
-use super::media::sender::{RtpSender, SAMPLES_PER_PACKET};
-use super::media::tone::Ringback;
+use super::media::sender::RtpSender;
+use super::pacer::{Pacer, StreamHandle};
+use super::rtp_socket::RtpSocket;
 use super::sdp::{Negotiated, Offer};
 
 /// What runs on each answered call: the IVR dialog ([`super::dialog::IvrHandler`]), or a
@@ -51,7 +50,7 @@ pub struct CallSetup {
     pub caller: Option<String>,
     pub dialog: InviteDialog,
     pub states: DialogStateReceiver,
-    pub socket: UdpSocket,
+    pub socket: RtpSocket,
     pub offer: Offer,
     pub negotiated: Negotiated,
     pub local: SocketAddr,
@@ -60,6 +59,8 @@ pub struct CallSetup {
     pub session_id: u64,
     /// Places operator legs when the dialog connects the caller to an operator.
     pub outbound: Option<Arc<Outbound>>,
+    /// Sends the call's audio every 20 ms.
+    pub pacer: Arc<Pacer>,
 }
 
 /// Why the media loop ended.
@@ -117,7 +118,7 @@ pub async fn run<H: CallHandler>(
 struct MediaLoop {
     dialog: InviteDialog,
     states: DialogStateReceiver,
-    socket: UdpSocket,
+    socket: RtpSocket,
     offer: Offer,
     negotiated: Negotiated,
     local: SocketAddr,
@@ -125,18 +126,16 @@ struct MediaLoop {
     ring: Duration,
     session_id: u64,
     sdp_version: u64,
-    sender: RtpSender,
+    /// The outgoing audio, sent by the pacer.
+    stream: StreamHandle,
+    /// Where the pacer was last told to send.
+    sending_to: Option<SocketAddr>,
     receive: ReceivePath,
     keys: mpsc::Sender<Key>,
     /// Where decoded caller audio goes while the dialog listens.
     audio: Option<AudioTap>,
     ended: Ended,
-    prompt: Option<(Arc<Prompt>, usize, oneshot::Sender<()>)>,
-    /// The ringback tone while an operator's phone rings (when no prompt plays).
-    ringback: Option<Ringback>,
     last_activity: Instant,
-    packet: Vec<u8>,
-    payload: Vec<u8>,
 }
 
 fn random_u32() -> u32 {
@@ -150,6 +149,9 @@ fn random_u32() -> u32 {
 impl MediaLoop {
     fn new(s: CallSetup, keys: mpsc::Sender<Key>, ended: Ended) -> Self {
         let (law, payload_type) = (s.negotiated.law, s.negotiated.payload_type);
+        let mut sender = RtpSender::new(law, random_u32(), random_u32() as u16, random_u32());
+        sender.set_payload_type(payload_type);
+        let stream = s.pacer.register(&s.socket, sender);
         MediaLoop {
             dialog: s.dialog,
             states: s.states,
@@ -167,20 +169,12 @@ impl MediaLoop {
             ring: s.ring,
             session_id: s.session_id,
             sdp_version: 1,
-            sender: {
-                let mut sender =
-                    RtpSender::new(law, random_u32(), random_u32() as u16, random_u32());
-                sender.set_payload_type(payload_type);
-                sender
-            },
+            stream,
+            sending_to: None,
             keys,
             audio: None,
             ended,
-            prompt: None,
-            ringback: None,
             last_activity: Instant::now(),
-            packet: Vec::with_capacity(200),
-            payload: Vec::with_capacity(SAMPLES_PER_PACKET),
         }
     }
 
@@ -251,9 +245,7 @@ impl MediaLoop {
         if self.dialog.accept(Some(headers), Some(body)).is_err() {
             return CallOutcome::Failed;
         }
-        let mut tick = tokio::time::interval(Duration::from_millis(20));
-        tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
-        let mut last_tick = Instant::now();
+        self.update_stream();
         let mut buf = vec![0u8; 2048];
         loop {
             let deadline = self.last_activity + self.inactivity;
@@ -269,15 +261,6 @@ impl MediaLoop {
                         return outcome;
                     }
                 }
-                at = tick.tick() => {
-                    // Missed ticks (Skip) still advance the RTP clock.
-                    let slots = (at.saturating_duration_since(last_tick).as_millis() / 20).max(1) as u32;
-                    last_tick = at;
-                    if slots > 1 {
-                        self.sender.skip(slots - 1);
-                    }
-                    self.send_frame().await;
-                }
                 r = self.socket.recv_from(&mut buf) => {
                     if let Ok((n, from)) = r {
                         self.on_rtp(&buf[..n], from);
@@ -286,22 +269,17 @@ impl MediaLoop {
                 cmd = commands.recv() => match cmd {
                     Some(Command::Play { prompt, done }) => {
                         tracing::debug!(duration_ms = prompt.duration().as_millis() as u64, "prompt started");
-                        self.sender.start_talkspurt();
-                        self.prompt = Some((prompt, 0, done));
+                        self.stream.lock().play(prompt, done);
                     }
-                    Some(Command::Ringback) => {
-                        self.sender.start_talkspurt();
-                        self.ringback = Some(Ringback::new());
-                    }
+                    Some(Command::Ringback) => self.stream.lock().ringback(),
                     Some(Command::Bridge { leg, done }) => {
                         let (outcome, report) = self.bridge(*leg, &shutdown).await;
                         done.send(report).ok();
                         return outcome;
                     }
                     Some(Command::Stop) => {
-                        self.ringback = None;
-                        if let Some((_, pos, _)) = self.prompt.take() {
-                            tracing::debug!(played_ms = pos as u64 / 8, "prompt interrupted");
+                        if let Some(sent) = self.stream.lock().stop() {
+                            tracing::debug!(played_ms = sent as u64 / 8, "prompt interrupted");
                         }
                     }
                     Some(Command::HangUp) | None => {
@@ -339,36 +317,8 @@ impl MediaLoop {
             }
             DialogState::Info(_, req, handle) => {
                 self.last_activity = Instant::now();
-                let ct = req
-                    .headers
-                    .iter()
-                    .find_map(|h| match h {
-                        // `value()`: the type's Display writes "Content-Type: ...".
-                        Header::ContentType(c) => Some(c.value().to_owned()),
-                        _ => None,
-                    })
-                    .unwrap_or_default();
-                match super::signaling::info::parse_dtmf_info(&ct, &req.body) {
-                    Ok(Some(key)) => {
-                        handle.reply(StatusCode::OK).await.ok();
-                        self.on_key(key, KeySource::Info);
-                    }
-                    Ok(None) => {
-                        handle.reply(StatusCode::OK).await.ok();
-                    }
-                    Err(()) => {
-                        handle
-                            .respond(
-                                StatusCode::UnsupportedMediaType,
-                                Some(vec![Header::Other(
-                                    "Accept".into(),
-                                    "application/dtmf-relay, application/dtmf".into(),
-                                )]),
-                                None,
-                            )
-                            .await
-                            .ok();
-                    }
+                if let Some(key) = super::signaling::info::answer_info(&req, handle).await {
+                    self.on_key(key, KeySource::Info);
                 }
             }
             DialogState::Updated(_, req, handle) => {
@@ -385,9 +335,10 @@ impl MediaLoop {
                             tracing::info!(hold = n.on_hold(), "re-INVITE");
                             self.receive
                                 .renegotiate(n.payload_type, n.telephone_event, n.remote);
-                            self.sender.set_payload_type(n.payload_type);
+                            self.stream.lock().set_payload_type(n.payload_type);
                             self.offer = offer;
                             self.negotiated = n;
+                            self.update_stream();
                         }
                         Ok(_) | Err(_) => {
                             handle.reply(StatusCode::NotAcceptableHere).await.ok();
@@ -443,6 +394,9 @@ impl MediaLoop {
         if received.activity {
             self.last_activity = now;
         }
+        if self.receive.destination() != self.sending_to {
+            self.update_stream();
+        }
         for (key, source) in received.keys {
             self.on_key(key, source);
         }
@@ -454,8 +408,6 @@ impl MediaLoop {
         mut leg: OutboundLeg,
         shutdown: &CancellationToken,
     ) -> (CallOutcome, BridgeReport) {
-        self.prompt = None;
-        self.ringback = None;
         let started = Instant::now();
         let caller_media = LegMedia {
             law: self.negotiated.law,
@@ -463,10 +415,9 @@ impl MediaLoop {
             telephone_event: self.negotiated.telephone_event,
             remote: self.receive.destination(),
         };
-        let caller_sender = std::mem::replace(
-            &mut self.sender,
-            RtpSender::new(self.negotiated.law, 0, 0, 0),
-        );
+        let caller_sender = self.stream.detach().unwrap_or_else(|| {
+            RtpSender::new(self.negotiated.law, random_u32(), random_u32() as u16, 0)
+        });
         let mut operator_sender = RtpSender::new(
             leg.negotiated.law,
             random_u32(),
@@ -484,15 +435,7 @@ impl MediaLoop {
             sdp_version: self.sdp_version,
             sending: self.negotiated.direction.we_send(),
         };
-        let operator = SessionLeg {
-            socket: &leg.socket,
-            dialog: &leg.dialog,
-            states: &mut leg.states,
-            local: leg.local,
-            session_id: leg.session_id,
-            sdp_version: 2,
-            sending: leg.negotiated.direction.we_send(),
-        };
+        let operator = leg.session_leg();
         let end = session::run(caller, operator, &mut relay, self.inactivity, shutdown).await;
         let talk = started.elapsed();
         match end {
@@ -521,36 +464,12 @@ impl MediaLoop {
         }
     }
 
-    async fn send_frame(&mut self) {
-        let Some(dest) = self.receive.destination() else {
-            return;
-        };
-        if !self.negotiated.direction.we_send() {
-            return;
-        }
-        let law: G711 = self.sender.law();
-        let mut finished = false;
-        if let Some((pcm, pos, _)) = self.prompt.as_mut() {
-            let samples = pcm.samples();
-            let end = (*pos + SAMPLES_PER_PACKET).min(samples.len());
-            self.payload.clear();
-            law.encode(&samples[*pos..end], &mut self.payload);
-            self.payload.resize(SAMPLES_PER_PACKET, law.silence());
-            *pos = end;
-            finished = end >= samples.len();
-            self.sender.next_audio(&self.payload, &mut self.packet);
-        } else if let Some(ringback) = self.ringback.as_mut() {
-            self.payload.clear();
-            law.encode(&ringback.next_frame(), &mut self.payload);
-            self.sender.next_audio(&self.payload, &mut self.packet);
-        } else {
-            self.sender.next_silence(&mut self.packet);
-        }
-        if finished && let Some((_, _, done)) = self.prompt.take() {
-            done.send(()).ok();
-        }
-        if let Err(e) = self.socket.send_to(&self.packet, dest).await {
-            tracing::trace!(error = %e, "RTP send failed");
-        }
+    /// Tells the pacer where and whether to send (after the answer, a re-INVITE, or when the
+    /// caller's real media source is learnt).
+    fn update_stream(&mut self) {
+        self.sending_to = self.receive.destination();
+        let mut out = self.stream.lock();
+        out.destination = self.sending_to;
+        out.sending = self.negotiated.direction.we_send();
     }
 }

@@ -293,6 +293,7 @@ impl Channel for CallChannel {
         &mut self,
         operator: &ivr::OperatorLeg,
         ring_timeout: std::time::Duration,
+        answered: ivr::AnswerNotice,
     ) -> Result<ivr::Connection, ChannelError> {
         // The operator's phone shows the caller's number when it is a plain one.
         let caller_id = self
@@ -309,6 +310,7 @@ impl Channel for CallChannel {
             operator,
             ring_timeout,
             &caller_id,
+            answered,
         )
         .await
     }

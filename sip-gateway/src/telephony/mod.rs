@@ -9,12 +9,15 @@
 
 pub mod bridge;
 pub mod call;
+pub mod capacity;
 pub mod channel;
 pub mod dialog;
 pub mod digest;
 pub mod media;
 pub mod operator_settings;
+pub mod pacer;
 pub mod registrar;
+pub mod rtp_socket;
 pub mod sdp;
 pub mod settings;
 pub mod signaling;
@@ -54,6 +57,8 @@ pub enum StartError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error("cannot start the RTP pacing threads: {0}")]
+    Pacer(std::io::Error),
     #[error("SIP stack: {0}")]
     Stack(String),
     #[error("operator registrations: {0}")]
@@ -70,13 +75,20 @@ pub struct TelephonyHandle {
     shield: Arc<Shield>,
     registrar: Option<Arc<registrar::Registrar>>,
     trunk: Option<Arc<trunk::TrunkStatus>>,
+    /// The trunk's registrar URI as configured (for `/metrics`).
+    trunk_registrar: Option<String>,
     callbacks: bridge::callback::CallbackDialler,
 }
 
 impl TelephonyHandle {
-    /// Calls in progress (ringing or answered).
+    /// Incoming calls in progress (ringing or answered).
     pub fn live_calls(&self) -> usize {
         self.calls.live.load(Ordering::Relaxed)
+    }
+
+    /// Legs the gateway placed that are in progress (operator legs, callbacks).
+    pub fn outgoing_legs(&self) -> usize {
+        self.calls.outgoing.load(Ordering::Relaxed)
     }
 
     /// Calls answered since start.
@@ -94,6 +106,11 @@ impl TelephonyHandle {
     /// The trunk registration's state, when a trunk is configured.
     pub fn trunk(&self) -> Option<&trunk::TrunkStatus> {
         self.trunk.as_deref()
+    }
+
+    /// The trunk's registrar URI as configured (`sip:pbx.example.it:5060`), when a trunk is.
+    pub fn trunk_registrar(&self) -> Option<&str> {
+        self.trunk_registrar.as_deref()
     }
 
     /// The handle that dials callbacks (see [`bridge::callback`]).
@@ -274,6 +291,7 @@ pub async fn start<H: CallHandler>(
             },
         }
     });
+    let calls = Arc::new(Calls::new(settings.max_calls));
     let outbound = Arc::new(bridge::Outbound {
         dialogs: dialogs.clone(),
         ports: ports.clone(),
@@ -283,6 +301,7 @@ pub async fn start<H: CallHandler>(
         service_user: settings.service_users[0].clone(),
         registrar: registrar.clone(),
         callback: callback_route,
+        calls: calls.clone(),
     });
     let callbacks = bridge::callback::CallbackDialler {
         outbound: outbound.clone(),
@@ -300,7 +319,7 @@ pub async fn start<H: CallHandler>(
         status
     });
 
-    let calls = Arc::new(Calls::default());
+    let pacer = pacer::Pacer::start(0).map_err(StartError::Pacer)?;
     let dispatcher = Arc::new(Dispatcher {
         settings: settings.clone(),
         registrar: registrar.clone(),
@@ -313,6 +332,7 @@ pub async fn start<H: CallHandler>(
         shutdown: shutdown.clone(),
         tracker: tracker.clone(),
         contact,
+        pacer,
     });
 
     // The stack stops only after the calls have sent their BYEs.
@@ -378,6 +398,7 @@ pub async fn start<H: CallHandler>(
         shield,
         registrar,
         trunk: trunk_status,
+        trunk_registrar: settings.trunk.as_ref().map(|t| t.registrar.clone()),
         callbacks,
     })
 }

@@ -172,6 +172,12 @@ fn is_plain_user(u: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b))
 }
 
+const DAY_SECS: u64 = 86_400;
+/// The longest registration granted (phones re-register long before).
+const MAX_EXPIRES_LIMIT_SECS: u64 = 7 * DAY_SECS;
+/// The longest ban of a source after failed authentications.
+const MAX_BAN_SECS: u64 = 30 * DAY_SECS;
+
 /// Checks accounts, registrar, trunk and callback together; pushes every problem.
 pub fn validate(
     accounts: &[AccountSettings],
@@ -250,8 +256,30 @@ pub fn validate(
             "need 1 <= min_expires_secs <= default_expires_secs <= max_expires_secs",
         ));
     }
-    if r.nonce_ttl_secs < 10 {
-        errors.push(err("registrar.nonce_ttl_secs", "must be at least 10"));
+    if r.max_expires_secs > MAX_EXPIRES_LIMIT_SECS {
+        errors.push(err(
+            "registrar.max_expires_secs",
+            format!("must be at most {MAX_EXPIRES_LIMIT_SECS} (one week)"),
+        ));
+    }
+    if r.nonce_ttl_secs < 10 || r.nonce_ttl_secs > DAY_SECS {
+        errors.push(err(
+            "registrar.nonce_ttl_secs",
+            format!("must be between 10 and {DAY_SECS} (one day)"),
+        ));
+    }
+    // Bounded so that "now + ban" can never overflow a clock.
+    if r.ban_secs > MAX_BAN_SECS {
+        errors.push(err(
+            "registrar.ban_secs",
+            format!("must be at most {MAX_BAN_SECS} (thirty days)"),
+        ));
+    }
+    if r.failure_window_secs > DAY_SECS {
+        errors.push(err(
+            "registrar.failure_window_secs",
+            format!("must be at most {DAY_SECS} (one day)"),
+        ));
     }
     if r.failures_before_ban == 0 || r.failure_window_secs == 0 {
         errors.push(err(
@@ -409,6 +437,38 @@ mod tests {
             account("op1", Some("password-2"), None),
         ];
         assert!(problems(&twice, None, None)[0].contains("twice"));
+    }
+
+    #[test]
+    fn registrar_durations_are_bounded() {
+        let huge = RegistrarSettings {
+            ban_secs: u64::MAX,
+            max_expires_secs: u64::MAX,
+            nonce_ttl_secs: u64::MAX,
+            failure_window_secs: u64::MAX,
+            ..RegistrarSettings::default()
+        };
+        let mut errors = Vec::new();
+        validate(&[], &huge, None, None, &[], &mut errors);
+        let keys: Vec<&str> = errors.iter().map(|e| e.key).collect();
+        for key in [
+            "registrar.ban_secs",
+            "registrar.max_expires_secs",
+            "registrar.nonce_ttl_secs",
+            "registrar.failure_window_secs",
+        ] {
+            assert!(keys.contains(&key), "{key} not refused: {keys:?}");
+        }
+        let mut errors = Vec::new();
+        validate(
+            &[],
+            &RegistrarSettings::default(),
+            None,
+            None,
+            &[],
+            &mut errors,
+        );
+        assert!(errors.is_empty(), "{errors:?}");
     }
 
     #[test]

@@ -269,6 +269,9 @@ impl Offer {
             .formats
             .iter()
             .filter_map(|f| f.parse::<u8>().ok())
+            // RTP carries 7 bits, and `RtpPacket::parse` refuses 72-76 (RTCP, RFC 5761 4):
+            // a codec or telephone-event on another number could never be sent or received.
+            .filter(|pt| *pt < 128 && !(72..=76).contains(pt))
             .filter_map(|pt| lookup(pt).map(|(n, r)| (pt, n, r)))
             .collect();
         let offered_as = |name: &str| {
@@ -414,6 +417,9 @@ mod tests {
             ("pcma preferred", with_media("m=audio 4000 RTP/AVP 0 8\r\n"), Ok((G711::Alaw, None, addr.clone(), SendRecv))),
             ("dynamic pcma", with_media("m=audio 4000 RTP/AVP 96 97\r\na=rtpmap:96 opus/48000/2\r\na=rtpmap:97 pcma/8000\r\n"), Ok((G711::Alaw, None, addr.clone(), SendRecv))),
             ("te other pt", with_media("m=audio 4000 RTP/AVP 8 96\r\na=rtpmap:96 telephone-event/8000\r\n"), Ok((G711::Alaw, Some(96), addr.clone(), SendRecv))),
+            ("pcma beyond 7 bits ignored", with_media("m=audio 4000 RTP/AVP 200 0\r\na=rtpmap:200 PCMA/8000\r\n"), Ok((G711::Ulaw, None, addr.clone(), SendRecv))),
+            ("pcma on an rtcp payload type", with_media("m=audio 4000 RTP/AVP 72\r\na=rtpmap:72 PCMA/8000\r\n"), Err(SdpError::NoCommonCodec)),
+            ("te beyond 7 bits ignored", with_media("m=audio 4000 RTP/AVP 8 229\r\na=rtpmap:229 telephone-event/8000\r\n"), Ok((G711::Alaw, None, addr.clone(), SendRecv))),
             ("te at 48k ignored", with_media("m=audio 4000 RTP/AVP 8 96\r\na=rtpmap:96 telephone-event/48000\r\n"), Ok((G711::Alaw, None, addr.clone(), SendRecv))),
             ("hold sendonly", with_media("m=audio 4000 RTP/AVP 8\r\na=sendonly\r\n"), Ok((G711::Alaw, None, addr.clone(), RecvOnly))),
             ("hold inactive session-level", "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\na=inactive\r\nm=audio 4000 RTP/AVP 8\r\n".into(), Ok((G711::Alaw, None, addr.clone(), Inactive))),

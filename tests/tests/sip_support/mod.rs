@@ -20,6 +20,9 @@ pub struct Gateway {
     child: Child,
     pub udp: SocketAddr,
     pub tcp: SocketAddr,
+    /// The HTTP server (API, pages, `/metrics`).
+    #[allow(dead_code)] // Only some suites ask for HTTP.
+    pub http: SocketAddr,
     log: PathBuf,
     pub dir: PathBuf,
 }
@@ -116,6 +119,7 @@ impl Gateway {
             child,
             udp: "0.0.0.0:0".parse().unwrap(),
             tcp: "0.0.0.0:0".parse().unwrap(),
+            http: "0.0.0.0:0".parse().unwrap(),
             log,
             dir,
         };
@@ -135,7 +139,74 @@ impl Gateway {
         };
         gw.udp = value["sip_udp"].as_str().unwrap().parse().unwrap();
         gw.tcp = value["sip_tcp"].as_str().unwrap().parse().unwrap();
+        // The HTTP ready file follows the SIP one at once.
+        let bound = loop {
+            if let Ok(text) = std::fs::read_to_string(&ready)
+                && let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
+            {
+                break v;
+            }
+            assert!(Instant::now() < deadline, "HTTP not ready within 60 s");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        gw.http = bound["http"].as_str().unwrap().parse().unwrap();
         gw
+    }
+
+    /// `GET path` on the HTTP server: the status line and the body.
+    #[allow(dead_code)] // Only some suites ask for HTTP.
+    pub fn http_get(&self, path: &str) -> (String, String) {
+        self.http("GET", path, None, "")
+    }
+
+    /// One HTTP/1.1 request (JSON body, bearer `token`): the status line and the body.
+    #[allow(dead_code)] // Only some suites ask for HTTP.
+    pub fn http(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        json: &str,
+    ) -> (String, String) {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(self.http).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let auth = token
+            .map(|t| format!("Authorization: Bearer {t}\r\n"))
+            .unwrap_or_default();
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{auth}\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{json}",
+            self.http,
+            json.len()
+        )
+        .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+        let status = head.lines().next().unwrap_or_default().to_owned();
+        (status, body.to_owned())
+    }
+
+    /// Waits until `/metrics` has a line equal to `line`; returns the whole text.
+    #[allow(dead_code)] // Only some suites ask for HTTP.
+    pub fn wait_metric(&self, line: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let (status, body) = self.http_get("/metrics");
+            assert!(status.contains(" 200 "), "/metrics: {status}\n{body}");
+            if body.lines().any(|l| l == line) {
+                return body;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "/metrics never had {line:?}:\n{body}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     pub fn log_text(&self) -> String {

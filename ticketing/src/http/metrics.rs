@@ -1,9 +1,12 @@
 //! Today's figures of the hall: Prometheus text at `/metrics` and JSON at `/api/statistics`
 //! (supervisors). Computed from the database on each request, so every node of a PostgreSQL
-//! deployment reports the same numbers. No personal data.
+//! deployment reports the same numbers. No personal data. Other parts of the product add their
+//! own figures to `/metrics` through [`MetricsSources`] (the SIP gateway: trunk registration,
+//! registered phones, calls in progress, which are the node's own).
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::extract::State;
 use axum::http::header;
@@ -15,6 +18,47 @@ use serde::Serialize;
 use super::{HttpState, Problem, StaffSession};
 use crate::auth::Role;
 use crate::queue::{StationState, TicketStatus};
+
+/// Figures a part of the product outside the ticketing core adds to `/metrics`.
+pub trait MetricsSource: Send + Sync + 'static {
+    /// Appends Prometheus text lines (`# HELP`, `# TYPE`, samples) to `out`. Called on every
+    /// scrape: no I/O, no waiting.
+    fn write_metrics(&self, out: &mut String);
+}
+
+/// The sources `/metrics` asks besides the database (cheap to clone; sources may be added
+/// after the server started, e.g. once the SIP gateway runs).
+#[derive(Clone, Default)]
+pub struct MetricsSources(Arc<Mutex<Vec<Arc<dyn MetricsSource>>>>);
+
+impl MetricsSources {
+    pub fn add(&self, source: Arc<dyn MetricsSource>) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(source);
+    }
+
+    fn write(&self, out: &mut String) {
+        let sources = self
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        for source in sources {
+            source.write_metrics(out);
+        }
+    }
+}
+
+impl std::fmt::Debug for MetricsSources {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0.lock().map_or(0, |s| s.len());
+        f.debug_struct("MetricsSources")
+            .field("sources", &n)
+            .finish()
+    }
+}
 
 pub(super) fn routes() -> Router<HttpState> {
     Router::new()
@@ -171,6 +215,7 @@ async fn prometheus(State(state): State<HttpState>) -> Result<impl IntoResponse,
     if state.ticketing.office().phone_queue.is_enabled() {
         phone_metrics(&mut out, &state.ticketing.phone_queue_overview().await?);
     }
+    state.metrics.write(&mut out);
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out))
 }
 

@@ -27,6 +27,7 @@ use jiff::SignedDuration;
 use crate::service::Ticketing;
 
 pub use auth::{SESSION_COOKIE, StaffSession};
+pub use metrics::{MetricsSource, MetricsSources};
 pub use problem::{Problem, refusal_text};
 
 /// Largest request body accepted (forms and JSON are tiny).
@@ -39,6 +40,8 @@ pub struct HttpState {
     pub printer: Option<Arc<printer::EscPosPrinter>>,
     pub session_ttl: SignedDuration,
     pub login_throttle: Arc<throttle::LoginThrottle>,
+    /// Figures other parts of the product add to `/metrics` (the SIP gateway's).
+    pub metrics: MetricsSources,
 }
 
 impl HttpState {
@@ -52,6 +55,7 @@ impl HttpState {
             printer: printer.map(Arc::new),
             session_ttl,
             login_throttle: Arc::default(),
+            metrics: MetricsSources::default(),
         }
     }
 }

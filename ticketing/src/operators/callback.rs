@@ -92,9 +92,22 @@ pub fn spawn_callback_dialler(
                 let shutdown = shutdown.clone();
                 calls.spawn(async move {
                     tracing::info!(code = %request.code, station = %request.station, contact = %request.number.masked(), "calling back");
-                    let outcome = tokio::select! {
-                        () = shutdown.cancelled() => CallbackOutcome::Failed,
-                        outcome = dialler.call_back(request.clone()) => outcome,
+                    // The call is held while it is dialled: say so, or another node's
+                    // recovery takes the operator back (see `Ticketing::recover_lost_calls`).
+                    let every = ticketing.office().phone_queue.keep_alive_every();
+                    let mut alive = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+                    let dialled = dialler.call_back(request.clone());
+                    tokio::pin!(dialled);
+                    let outcome = loop {
+                        tokio::select! {
+                            () = shutdown.cancelled() => break CallbackOutcome::Failed,
+                            outcome = &mut dialled => break outcome,
+                            _ = alive.tick() => {
+                                if let Err(error) = ticketing.keep_call_alive(request.ticket_id).await {
+                                    tracing::warn!(%error, code = %request.code, "callback not kept alive");
+                                }
+                            }
+                        }
                     };
                     if let Err(error) = ticketing.report_callback(&request, outcome).await {
                         tracing::error!(%error, code = %request.code, "callback result not recorded");

@@ -12,7 +12,8 @@
 //! - [`indicators`]: offered, answered, abandoned, service level... per interval (pure).
 //! - [`context`]: what the operator sees of the caller.
 //! - `service`: the operations on [`crate::Ticketing`], each one transaction under the
-//!   office lock.
+//!   office lock; `service/liveness.rs` takes back positions whose call was lost with its
+//!   node ([`spawn_recovery`]).
 //! - [`callback`]: the callback dialler trait the gateway implements, and the task that hands
 //!   reached callback tickets to it.
 
@@ -33,7 +34,7 @@ pub use indicators::{DialogOutcome, IndicatorRules, IntervalIndicators};
 pub use service::{
     CallParty, CallbackRequest, Escalated, EscalationError, EscalationRefusal, OperatorError,
     OperatorView, PhoneCallView, PhoneLineQueue, PhoneQueueOverview, QueueCallback, QueuePosition,
-    RingOutcome,
+    RECOVERY_EVERY, RingOutcome, spawn_recovery,
 };
 pub use state::{InvalidOperatorTransition, OperatorEvent, OperatorState};
 
@@ -99,6 +100,12 @@ impl Default for PhoneQueueRules {
 }
 
 impl PhoneQueueRules {
+    /// How often the holder of a call at an operator says it is still there
+    /// ([`crate::Ticketing::keep_call_alive`]): a third of the heartbeat timeout.
+    pub fn keep_alive_every(&self) -> std::time::Duration {
+        (self.heartbeat_timeout.unsigned_abs() / 3).max(std::time::Duration::from_secs(1))
+    }
+
     /// Whether an operator queue is configured at all.
     pub fn is_enabled(&self) -> bool {
         !self.lines.is_empty() && !self.operators.is_empty()

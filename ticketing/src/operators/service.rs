@@ -5,7 +5,12 @@
 //! Every change runs in one transaction under the office lock ([`crate::store::Store::
 //! begin_office_operation`]), events are published after the commit. Wrap-up ends by itself:
 //! a position whose wrap-up time passed is ready from that instant, written at the next
-//! operation of the office (nothing needs a timer).
+//! operation of the office (nothing needs a timer). `liveness` takes back positions whose
+//! call was lost with its node.
+
+mod liveness;
+
+pub use liveness::{RECOVERY_EVERY, spawn_recovery};
 
 use jiff::civil::DateTime;
 use jiff::{SignedDuration, Timestamp};
@@ -114,6 +119,8 @@ pub enum QueueCallback {
 pub enum CallParty {
     Caller,
     Operator,
+    /// The node that carried the call stopped (see [`Ticketing::recover_lost_calls`]).
+    Gateway,
 }
 
 impl CallParty {
@@ -121,14 +128,20 @@ impl CallParty {
         match self {
             CallParty::Caller => "caller",
             CallParty::Operator => "operator",
+            CallParty::Gateway => "gateway",
         }
     }
 }
 
-/// How ringing an operator for a call ended, as the channel reports it.
+/// How ringing an operator for a call went, as the channel reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RingOutcome {
-    /// Answered at `answered_at`, ended at `ended_at` by `ended_by`.
+    /// The operator answered at `answered_at`: the call is in service and the position busy
+    /// until [`RingOutcome::Talked`] reports the end of the conversation.
+    Answered { answered_at: Timestamp },
+    /// Answered at `answered_at`, ended at `ended_at` by `ended_by`: reported after
+    /// [`RingOutcome::Answered`], or alone when the answer was not reported on its own (a
+    /// callback reports both at the end). The position goes to wrap-up.
     Talked {
         answered_at: Timestamp,
         ended_at: Timestamp,
@@ -859,9 +872,11 @@ impl Ticketing {
         Ok(())
     }
 
-    /// Reports how ringing `station` for a call ended. Talked: answered then ended, the
-    /// position goes to wrap-up. No answer or unreachable: the call goes back to its place in
-    /// the queue and is distributed again. Caller hung up: the call is closed, abandoned.
+    /// Reports how ringing `station` for a call went. Answered: the call is in service, the
+    /// position busy. Talked: the conversation ended (answered first if that was not reported
+    /// yet), the position goes to wrap-up. No answer or unreachable: the call goes back to
+    /// its place in the queue and is distributed again. Caller hung up: the call is closed,
+    /// abandoned.
     #[tracing::instrument(skip(self), fields(office = %self.office().id))]
     pub async fn report_ring(
         &self,
@@ -877,21 +892,37 @@ impl Ticketing {
             .phone_call(ticket_id)
             .await?
             .ok_or(OperatorError::UnknownCall(ticket_id))?;
-        if call.ticket.status != TicketStatus::Called
-            || call.ticket.station.as_ref() != Some(&position.id)
-        {
+        let at_position = call.ticket.station.as_ref() == Some(&position.id);
+        let ringing = at_position && call.ticket.status == TicketStatus::Called;
+        let talking = at_position
+            && call.ticket.status == TicketStatus::InService
+            && call.answered_by.as_deref() == Some(position.id.as_str());
+        let expected = match outcome {
+            RingOutcome::Talked { .. } => ringing || talking,
+            _ => ringing,
+        };
+        if !expected {
             return Err(OperatorError::Conflict);
         }
         let mut record = self.operator_record(&mut tx, &position.id, now).await?;
         let change = match outcome {
+            RingOutcome::Answered { answered_at } => {
+                self.answered_in(&mut tx, &call, &mut record, answered_at)
+                    .await?;
+                "answered"
+            }
             RingOutcome::Talked {
                 answered_at,
                 ended_at,
                 ended_by,
             } => {
-                self.talked_in(&mut tx, &call, &mut record, answered_at, ended_at, ended_by)
+                if ringing {
+                    self.answered_in(&mut tx, &call, &mut record, answered_at)
+                        .await?;
+                }
+                self.ended_in(&mut tx, &call, &mut record, ended_at, ended_by)
                     .await?;
-                "answered"
+                if ringing { "answered" } else { "ended" }
             }
             RingOutcome::NoAnswer | RingOutcome::Unreachable => {
                 let event = if outcome == RingOutcome::Unreachable {
@@ -960,16 +991,14 @@ impl Ticketing {
         Ok(())
     }
 
-    async fn talked_in(
+    /// The operator answered: the ticket is in service from `answered_at`, the position busy.
+    async fn answered_in(
         &self,
         tx: &mut OfficeTransaction,
         call: &PhoneCallRecord,
         record: &mut OperatorRecord,
         answered_at: Timestamp,
-        ended_at: Timestamp,
-        ended_by: CallParty,
     ) -> Result<(), OperatorError> {
-        let rules = &self.office().phone_queue;
         let station = record.station.clone();
         if !tx
             .set_status(
@@ -978,16 +1007,6 @@ impl Ticketing {
                 StatusChange::StartService { at: answered_at },
             )
             .await?
-            || !tx
-                .set_status(
-                    call.ticket.id,
-                    TicketStatus::InService,
-                    StatusChange::Close {
-                        to: TicketStatus::Done,
-                        at: ended_at,
-                    },
-                )
-                .await?
         {
             return Err(OperatorError::Conflict);
         }
@@ -999,6 +1018,36 @@ impl Ticketing {
             },
         )
         .await?;
+        apply(record, OperatorEvent::Answer, answered_at)?;
+        record.missed_rings = 0;
+        tx.save_operator(record, true).await?;
+        Ok(())
+    }
+
+    /// The conversation ended: the ticket is done, the position in wrap-up for the configured
+    /// time (its after-call work counts that long unless it ends earlier).
+    async fn ended_in(
+        &self,
+        tx: &mut OfficeTransaction,
+        call: &PhoneCallRecord,
+        record: &mut OperatorRecord,
+        ended_at: Timestamp,
+        ended_by: CallParty,
+    ) -> Result<(), OperatorError> {
+        let rules = &self.office().phone_queue;
+        if !tx
+            .set_status(
+                call.ticket.id,
+                TicketStatus::InService,
+                StatusChange::Close {
+                    to: TicketStatus::Done,
+                    at: ended_at,
+                },
+            )
+            .await?
+        {
+            return Err(OperatorError::Conflict);
+        }
         tx.change_phone_call(
             call.ticket.id,
             PhoneCallChange::Ended {
@@ -1008,9 +1057,6 @@ impl Ticketing {
             },
         )
         .await?;
-        apply(record, OperatorEvent::Answer, answered_at)?;
-        record.missed_rings = 0;
-        tx.save_operator(record, true).await?;
         apply(record, OperatorEvent::End, ended_at)?;
         record.wrap_up_until = ended_at.checked_add(rules.wrap_up).ok();
         tx.save_operator(record, true).await?;

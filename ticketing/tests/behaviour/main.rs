@@ -146,6 +146,7 @@ macro_rules! on_both {
 }
 
 mod agenda;
+mod operator_calls;
 mod operators;
 mod operators_http;
 mod queue;

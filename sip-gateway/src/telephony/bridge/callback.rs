@@ -21,7 +21,7 @@ use ticketing::contact::PhoneNumber;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use super::session::{self, SessionEnd, SessionLeg};
+use super::session::{self, SessionEnd};
 use super::{Outbound, OutboundLeg, RingError, Ringing, Target, random_u32};
 use crate::telephony::media::g711::G711;
 use crate::telephony::media::relay::{Relay, Side};
@@ -201,7 +201,7 @@ where
                 payload.clear();
                 law.encode(&tone.next_frame(), &mut payload);
                 sender.next_audio(&payload, &mut packet);
-                op.socket.send_to(&packet, dest).await.ok();
+                op.socket.send_to(&packet, dest).ok();
             }
         }
     }
@@ -209,12 +209,11 @@ where
 
 /// Bridges two answered outgoing legs (the citizen as the caller side).
 async fn bridge(
-    citizen: OutboundLeg,
+    mut citizen: OutboundLeg,
     mut op: OutboundLeg,
     inactivity: Duration,
     shutdown: &CancellationToken,
 ) -> SessionEnd {
-    let mut citizen = citizen;
     let sender = |law: G711, pt: u8| {
         let mut s = RtpSender::new(law, random_u32(), random_u32() as u16, random_u32());
         s.set_payload_type(pt);
@@ -226,23 +225,12 @@ async fn bridge(
         op.media(),
         sender(op.negotiated.law, op.negotiated.payload_type),
     );
-    let citizen_leg = SessionLeg {
-        socket: &citizen.socket,
-        dialog: &citizen.dialog,
-        states: &mut citizen.states,
-        local: citizen.local,
-        session_id: citizen.session_id,
-        sdp_version: 2,
-        sending: citizen.negotiated.direction.we_send(),
-    };
-    let operator_leg = SessionLeg {
-        socket: &op.socket,
-        dialog: &op.dialog,
-        states: &mut op.states,
-        local: op.local,
-        session_id: op.session_id,
-        sdp_version: 2,
-        sending: op.negotiated.direction.we_send(),
-    };
-    session::run(citizen_leg, operator_leg, &mut relay, inactivity, shutdown).await
+    session::run(
+        citizen.session_leg(),
+        op.session_leg(),
+        &mut relay,
+        inactivity,
+        shutdown,
+    )
+    .await
 }

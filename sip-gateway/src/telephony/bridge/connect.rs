@@ -1,16 +1,17 @@
 //! [`CallChannel::connect`](crate::telephony::CallChannel) without the channel's plumbing:
 //! ring the operator's registered phone while the caller hears the ringback tone, watch for
 //! the caller hanging up meanwhile (then CANCEL), and hand the answered leg to the call's media
-//! loop, which bridges the two until one side hangs up.
+//! loop, which bridges the two until one side hangs up. The dialog is told of the answer as
+//! soon as the media loop has the leg, not when the conversation ends.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use ivr::{ChannelError, Connection, Key, OperatorLeg, Party};
+use ivr::{AnswerNotice, ChannelError, Connection, Key, OperatorLeg, Party};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use super::{Outbound, Ringing};
+use super::{Outbound, RingError, Ringing};
 use crate::telephony::channel::Command;
 
 /// How a bridge ended, as the media loop reports it.
@@ -31,6 +32,7 @@ pub(crate) async fn connect(
     operator: &OperatorLeg,
     ring_timeout: Duration,
     caller_id: &str,
+    mut answered: AnswerNotice,
 ) -> Result<Connection, ChannelError> {
     let gone = || ChannelError::HungUp;
     let Some(outbound) = outbound else {
@@ -70,6 +72,13 @@ pub(crate) async fn connect(
             tracing::info!(?code, "operator leg refused");
             return Ok(Connection::Unreachable);
         }
+        Err(RingError::Full) => {
+            tracing::warn!(
+                "operator leg not placed: the gateway carries max_calls legs already; the \
+                 operator counts as unreachable"
+            );
+            return Ok(Connection::Unreachable);
+        }
         Err(e) => {
             tracing::warn!(error = %e, "operator leg not placed");
             return Ok(Connection::Unreachable);
@@ -89,6 +98,7 @@ pub(crate) async fn connect(
         leg.hang_up().await;
         return Err(gone());
     }
+    answered.answered(answered_after);
     match done_rx.await {
         Ok(BridgeReport::Talked { talk, ended_by }) => Ok(Connection::Talked {
             answered_after,
@@ -119,6 +129,7 @@ mod tests {
             &leg,
             Duration::from_secs(1),
             "x",
+            AnswerNotice::ignored(),
         )
         .await;
         assert_eq!(got, Ok(Connection::Unreachable));

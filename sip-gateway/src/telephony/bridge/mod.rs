@@ -3,6 +3,8 @@
 //! (UAC) with an offer from the gateway's RTP range, reports 180/183, and ends with an
 //! answered [`OutboundLeg`] (200, ACK sent by the stack), a refusal (486/480/603/any 4xx-6xx,
 //! no answer from the stack), a ring timeout (CANCEL) or an abort by the caller (CANCEL).
+//! Each placed leg counts toward `max_calls` ([`super::capacity`]): when the gateway is full
+//! the leg is not placed ([`RingError::Full`]).
 //! [`session`] then relays media between two legs until one side hangs up.
 //!
 //! Nothing here takes a destination from an incoming request: targets are registered
@@ -23,13 +25,14 @@ use rsipstack::dialog::invitation::InviteOption;
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::{StatusCodeKind, Transport};
 use rsipstack::transport::SipAddr;
-use tokio::net::UdpSocket;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::capacity::{Calls, Leg, Slot};
 use super::media::ports::PortAllocator;
 use super::media::relay::LegMedia;
 use super::registrar::Registrar;
+use super::rtp_socket::RtpSocket;
 use super::sdp::{self, Negotiated, Offer};
 
 /// How long a cancelled INVITE may take to end before the caller is told.
@@ -58,6 +61,9 @@ impl std::fmt::Debug for Target {
 /// Why a call could not even be tried.
 #[derive(Debug, thiserror::Error)]
 pub enum RingError {
+    /// The gateway already carries `max_calls` legs (incoming calls and placed legs).
+    #[error("the gateway is full (max_calls legs in progress)")]
+    Full,
     #[error("no free RTP port")]
     NoPort,
     #[error("the target URI {0} is not a SIP URI")]
@@ -84,7 +90,7 @@ impl Drop for PortGuard {
 pub(crate) async fn bind_rtp(
     ports: &Arc<Mutex<PortAllocator>>,
     listen: IpAddr,
-) -> Option<(UdpSocket, PortGuard)> {
+) -> Option<(RtpSocket, PortGuard)> {
     let attempts = ports.lock().map(|p| p.capacity()).unwrap_or(0).min(64);
     for _ in 0..attempts {
         let port = ports.lock().ok()?.allocate()?;
@@ -92,7 +98,7 @@ pub(crate) async fn bind_rtp(
             ports: ports.clone(),
             port,
         };
-        if let Ok(s) = UdpSocket::bind(SocketAddr::new(listen, port)).await {
+        if let Ok(s) = RtpSocket::bind(SocketAddr::new(listen, port)) {
             return Some((s, guard));
         }
     }
@@ -103,9 +109,11 @@ pub(crate) async fn bind_rtp(
 pub struct OutboundLeg {
     pub dialog: InviteDialog,
     pub states: DialogStateReceiver,
-    pub socket: UdpSocket,
+    pub socket: RtpSocket,
     /// Held so the RTP port returns to the range when the leg ends.
     pub(crate) _port: PortGuard,
+    /// Held so the leg counts toward `max_calls` until it ends.
+    pub(crate) _slot: Slot,
     pub negotiated: Negotiated,
     /// Our RTP address (in our SDP).
     pub local: SocketAddr,
@@ -130,6 +138,19 @@ impl OutboundLeg {
             payload_type: self.negotiated.payload_type,
             telephone_event: self.negotiated.telephone_event,
             remote: self.negotiated.remote,
+        }
+    }
+
+    /// The leg as a bridge session drives it (our SDP already had version 1, in the INVITE).
+    pub fn session_leg(&mut self) -> session::SessionLeg<'_> {
+        session::SessionLeg {
+            socket: &self.socket,
+            dialog: &self.dialog,
+            states: &mut self.states,
+            local: self.local,
+            session_id: self.session_id,
+            sdp_version: 2,
+            sending: self.negotiated.direction.we_send(),
         }
     }
 
@@ -166,6 +187,8 @@ pub struct Outbound {
     pub(crate) service_user: String,
     pub(crate) registrar: Option<Arc<Registrar>>,
     pub(crate) callback: Option<callback::CallbackRoute>,
+    /// The legs in progress: a placed leg takes a slot under `max_calls` like a call.
+    pub(crate) calls: Arc<Calls>,
 }
 
 impl std::fmt::Debug for Outbound {
@@ -210,6 +233,7 @@ impl Outbound {
         mut on_ringing: impl FnMut() + Send,
     ) -> Result<Ringing, RingError> {
         let started = Instant::now();
+        let slot = self.calls.admit(Leg::Outgoing).ok_or(RingError::Full)?;
         let (socket, port) = bind_rtp(&self.ports, self.listen)
             .await
             .ok_or(RingError::NoPort)?;
@@ -318,6 +342,7 @@ impl Outbound {
             states,
             socket,
             _port: port,
+            _slot: slot,
             negotiated,
             local,
             session_id,

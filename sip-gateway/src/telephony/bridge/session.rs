@@ -2,8 +2,8 @@
 //! [`Relay`] on one 20 ms clock, until one side hangs up; then the other side gets a BYE.
 //!
 //! In-dialog requests during the bridge are answered here: re-INVITE (hold, resume, new
-//! address) with a new answer from the same RTP port, OPTIONS and INFO with 200, the rest
-//! 405. Used by the call runner (caller ↔ operator) and by callbacks (citizen ↔ operator).
+//! address) with a new answer from the same RTP port, OPTIONS with 200, INFO keys with 200 and
+//! passed to the other leg as RFC 4733 events (415 for other INFO bodies), the rest 405. Used by the call runner (caller ↔ operator) and by callbacks (citizen ↔ operator).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -11,11 +11,11 @@ use std::time::Duration;
 use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver};
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::{Header, Method, StatusCode};
-use tokio::net::UdpSocket;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 use crate::telephony::media::relay::{LegMedia, Relay, Side};
+use crate::telephony::rtp_socket::RtpSocket;
 use crate::telephony::sdp::Offer;
 
 /// How long a BYE waits for its answer.
@@ -23,7 +23,7 @@ const BYE_WAIT: Duration = Duration::from_secs(4);
 
 /// One leg as the session drives it.
 pub struct SessionLeg<'a> {
-    pub socket: &'a UdpSocket,
+    pub socket: &'a RtpSocket,
     pub dialog: &'a InviteDialog,
     pub states: &'a mut DialogStateReceiver,
     /// Our RTP address, session id and next SDP version (for answers to re-INVITEs).
@@ -57,6 +57,8 @@ async fn bye(dialog: &InviteDialog) {
 enum Event {
     Continue,
     Ended,
+    /// A key signalled by SIP INFO on this leg, to pass on to the other.
+    Key(ivr::Key),
 }
 
 async fn on_state(
@@ -105,7 +107,12 @@ async fn on_state(
                 .await
                 .ok();
         }
-        DialogState::Info(_, _, handle) | DialogState::Options(_, _, handle) => {
+        DialogState::Info(_, req, handle) => {
+            if let Some(key) = crate::telephony::signaling::info::answer_info(&req, handle).await {
+                return Event::Key(key);
+            }
+        }
+        DialogState::Options(_, _, handle) => {
             handle.reply(StatusCode::OK).await.ok();
         }
         DialogState::Message(_, _, handle)
@@ -117,6 +124,22 @@ async fn on_state(
         _ => {}
     }
     Event::Continue
+}
+
+/// Sends a key signalled by INFO on `from` to the other leg, `to`, as RFC 4733 events.
+fn pass_key(from: Side, key: ivr::Key, to: &SessionLeg<'_>, relay: &mut Relay) {
+    let mut packets = Vec::new();
+    relay.key_event(from, key, &mut packets);
+    let Some(destination) = relay.destination(from.other()) else {
+        return;
+    };
+    if !to.sending {
+        return;
+    }
+    tracing::debug!(?from, %key, "INFO key passed on as RFC 4733");
+    for packet in &packets {
+        to.socket.send_to(packet, destination).ok();
+    }
 }
 
 /// Relays media between `caller` and `operator` until one side hangs up, the inactivity
@@ -145,14 +168,18 @@ pub async fn run(
             () = &mut cancelled => break SessionEnd::Shutdown,
             state = caller.states.recv() => {
                 last_activity = Instant::now();
-                if let Event::Ended = on_state(Side::Caller, &mut caller, relay, state).await {
-                    break SessionEnd::HungUp(Side::Caller);
+                match on_state(Side::Caller, &mut caller, relay, state).await {
+                    Event::Ended => break SessionEnd::HungUp(Side::Caller),
+                    Event::Key(key) => pass_key(Side::Caller, key, &operator, relay),
+                    Event::Continue => {}
                 }
             }
             state = operator.states.recv() => {
                 last_activity = Instant::now();
-                if let Event::Ended = on_state(Side::Operator, &mut operator, relay, state).await {
-                    break SessionEnd::HungUp(Side::Operator);
+                match on_state(Side::Operator, &mut operator, relay, state).await {
+                    Event::Ended => break SessionEnd::HungUp(Side::Operator),
+                    Event::Key(key) => pass_key(Side::Operator, key, &caller, relay),
+                    Event::Continue => {}
                 }
             }
             at = tick.tick() => {
@@ -170,7 +197,7 @@ pub async fn run(
                     relay.tick(side, &mut out);
                     if leg.sending
                         && let Some(dest) = relay.destination(side)
-                        && let Err(e) = leg.socket.send_to(&out, dest).await
+                        && let Err(e) = leg.socket.send_to(&out, dest)
                     {
                         tracing::trace!(error = %e, "RTP send failed");
                     }
@@ -183,7 +210,7 @@ pub async fn run(
                         last_activity = Instant::now();
                     }
                     if a.forward_now && operator.sending && let Some(dest) = relay.destination(Side::Operator) {
-                        operator.socket.send_to(&out, dest).await.ok();
+                        operator.socket.send_to(&out, dest).ok();
                     }
                 }
             }
@@ -194,7 +221,7 @@ pub async fn run(
                         last_activity = Instant::now();
                     }
                     if a.forward_now && caller.sending && let Some(dest) = relay.destination(Side::Caller) {
-                        caller.socket.send_to(&out, dest).await.ok();
+                        caller.socket.send_to(&out, dest).ok();
                     }
                 }
             }

@@ -19,11 +19,15 @@ use super::jitter::{Frame, JitterBuffer};
 use super::rtp::RtpPacket;
 use super::sender::{RtpSender, SAMPLES_PER_PACKET};
 use super::source::{SourceLearner, Verdict};
+use super::telephone_event::TelephoneEvent;
+use ivr::Key;
 
 /// Frames held for playout per direction (100 ms); older ones are dropped.
 pub const MAX_PLAYOUT: usize = 5;
 /// Packets the jitter buffer holds back to reorder.
 const JITTER_DEPTH: usize = 3;
+/// How long a key signalled by SIP INFO lasts when it is passed on as RFC 4733 (100 ms).
+pub const INFO_KEY_DURATION: u16 = 800;
 
 /// One leg of a bridge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,6 +144,7 @@ impl Relay {
     /// A new SDP on `side` (re-INVITE: hold, resume, new address): its source is learned again.
     pub fn renegotiate(&mut self, side: Side, media: LegMedia) {
         let leg = &mut self.legs[side.index()];
+        leg.sender.set_law(media.law);
         leg.sender.set_payload_type(media.payload_type);
         leg.learner = media.remote.map(SourceLearner::new);
         leg.media = media;
@@ -222,6 +227,33 @@ impl Relay {
         arrival
     }
 
+    /// RFC 4733 packets for the other leg carrying `key`, pressed on `from` but signalled by
+    /// SIP INFO instead of in the media: the start (marker) and the end three times (RFC 4733
+    /// 2.5.1.4), all at the event's start timestamp, for a press of [`INFO_KEY_DURATION`]
+    /// samples. Nothing when the other leg did not negotiate telephone-event.
+    pub fn key_event(&mut self, from: Side, key: Key, packets: &mut Vec<Vec<u8>>) {
+        let target = &mut self.legs[from.other().index()];
+        let Some(te) = target.media.telephone_event else {
+            return;
+        };
+        let event = TelephoneEvent::code_of(key);
+        let start = target.sender.timestamp();
+        for (end, marker) in [(false, true), (true, false), (true, false), (true, false)] {
+            let payload = TelephoneEvent {
+                event,
+                end,
+                volume: 10,
+                duration: if end { INFO_KEY_DURATION } else { 0 },
+            }
+            .to_bytes();
+            let mut packet = Vec::with_capacity(16);
+            target
+                .sender
+                .next_event(te, start, marker, &payload, &mut packet);
+            packets.push(packet);
+        }
+    }
+
     /// Accounts for `frames` 20 ms slots not sent to `side` (missed timer ticks).
     pub fn skip(&mut self, side: Side, frames: u32) {
         self.legs[side.index()].sender.skip(frames);
@@ -301,6 +333,53 @@ mod tests {
             p.ssrc,
             p.payload.to_vec(),
         )
+    }
+
+    #[test]
+    fn a_key_signalled_by_info_reaches_the_other_leg_as_rfc_4733() {
+        let mut r = relay(G711::Alaw, G711::Alaw);
+        let mut packets = Vec::new();
+        r.key_event(Side::Caller, Key::Hash, &mut packets);
+        let got: Vec<_> = packets
+            .iter()
+            .map(|p| {
+                let rtp = RtpPacket::parse(p).unwrap();
+                let ev = TelephoneEvent::parse(rtp.payload).unwrap();
+                (
+                    rtp.payload_type,
+                    rtp.marker,
+                    rtp.sequence,
+                    rtp.timestamp,
+                    rtp.ssrc,
+                    ev.event,
+                    ev.end,
+                    ev.duration,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (96, true, 7, 0, 0x9E5, 11, false, 0),
+                (96, false, 8, 0, 0x9E5, 11, true, INFO_KEY_DURATION),
+                (96, false, 9, 0, 0x9E5, 11, true, INFO_KEY_DURATION),
+                (96, false, 10, 0, 0x9E5, 11, true, INFO_KEY_DURATION),
+            ]
+        );
+        // The operator's audio continues after the event's sequence numbers.
+        let mut out = Vec::new();
+        r.tick(Side::Operator, &mut out);
+        assert_eq!(parsed(&out).1, 11);
+        // A leg without telephone-event gets nothing.
+        let mut r = Relay::new(
+            media(G711::Alaw, 8, None, CALLER),
+            RtpSender::new(G711::Alaw, 1, 0, 0),
+            media(G711::Alaw, 8, Some(101), OPERATOR),
+            RtpSender::new(G711::Alaw, 2, 0, 0),
+        );
+        let mut packets = Vec::new();
+        r.key_event(Side::Operator, Key::Digit(5), &mut packets);
+        assert!(packets.is_empty());
     }
 
     #[test]
@@ -473,5 +552,19 @@ mod tests {
                 .activity
         );
         assert_eq!(r.destination(Side::Caller), Some(addr(CALLER)));
+    }
+
+    #[test]
+    fn a_reinvite_to_the_other_law_gets_silence_in_that_law() {
+        // Found by fuzz_targets/media_relay.rs (reinvite-to-other-law-keeps-old-silence).
+        let mut r = relay(G711::Alaw, G711::Alaw);
+        r.renegotiate(Side::Operator, media(G711::Ulaw, 0, Some(96), OPERATOR));
+        let mut out = Vec::new();
+        r.tick(Side::Operator, &mut out);
+        let (pt, _, _, _, payload) = parsed(&out);
+        assert_eq!(
+            (pt, payload),
+            (0, vec![G711::Ulaw.silence(); SAMPLES_PER_PACKET])
+        );
     }
 }

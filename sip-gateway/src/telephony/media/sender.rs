@@ -37,6 +37,13 @@ impl RtpSender {
         self.law
     }
 
+    /// Sends comfort silence in `law` from now on (a re-INVITE changed the leg's codec); the
+    /// payload type is set apart, with [`RtpSender::set_payload_type`].
+    pub fn set_law(&mut self, law: G711) {
+        self.law = law;
+        self.silence = [law.silence(); SAMPLES_PER_PACKET];
+    }
+
     /// Sends with this payload type instead of the law's static one (the number the caller's
     /// offer gave the codec).
     pub fn set_payload_type(&mut self, payload_type: u8) {
@@ -53,7 +60,7 @@ impl RtpSender {
     pub fn skip(&mut self, frames: u32) {
         self.timestamp = self
             .timestamp
-            .wrapping_add(frames * SAMPLES_PER_PACKET as u32);
+            .wrapping_add(frames.wrapping_mul(SAMPLES_PER_PACKET as u32));
     }
 
     /// Builds the next packet carrying `payload` (G.711 codes, normally 160) into `out`.
@@ -151,5 +158,21 @@ mod tests {
         assert_eq!(p.payload_type, 8);
         assert_eq!(p.ssrc, 7);
         assert!(p.payload.iter().all(|&b| b == 0xD5));
+    }
+
+    #[test]
+    fn a_long_gap_wraps_the_clock_and_a_new_law_its_silence() {
+        // Found by fuzz_targets/media_relay.rs (artifacts skip-many-frames-overflows and
+        // reinvite-to-other-law-keeps-old-silence).
+        let mut s = RtpSender::new(G711::Alaw, 7, 0, 0);
+        s.skip(u32::MAX);
+        s.set_law(G711::Ulaw);
+        s.set_payload_type(0);
+        let mut buf = Vec::new();
+        s.next_silence(&mut buf);
+        let p = RtpPacket::parse(&buf).unwrap();
+        assert_eq!((p.payload_type, p.timestamp), (0, 0u32.wrapping_sub(160)));
+        assert_eq!(p.payload, &[0xFF; SAMPLES_PER_PACKET][..]);
+        assert_eq!(s.law(), G711::Ulaw);
     }
 }

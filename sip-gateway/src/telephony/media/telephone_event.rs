@@ -53,6 +53,15 @@ impl TelephoneEvent {
     }
 
     /// Encodes this event into 4 bytes.
+    /// The event code of a keypad key.
+    pub fn code_of(key: Key) -> u8 {
+        match key {
+            Key::Digit(d) => d,
+            Key::Star => 10,
+            Key::Hash => 11,
+        }
+    }
+
     pub fn to_bytes(self) -> [u8; 4] {
         let d = self.duration.to_be_bytes();
         [
@@ -64,8 +73,11 @@ impl TelephoneEvent {
     }
 }
 
-/// After this long without packets of an event, a packet with the same timestamp and code is a
-/// new press (some senders reuse timestamps, e.g. replayed captures).
+/// After this long without packets of an event, a packet with the same timestamp and code whose
+/// duration starts again is a new press (some senders reuse timestamps, e.g. replayed
+/// captures). Packets that continue the event (same or longer duration, like the redundant end
+/// packets) belong to it however late they come: a caller's media delayed by a congested
+/// network or a busy machine must not turn one press into two.
 const SAME_EVENT_WINDOW: Duration = Duration::from_millis(800);
 
 /// Reports each telephone-event key once.
@@ -78,6 +90,7 @@ pub struct EventDetector {
 struct Seen {
     timestamp: u32,
     event: u8,
+    duration: u16,
     at: Instant,
 }
 
@@ -94,11 +107,13 @@ impl EventDetector {
         let same = self.last.is_some_and(|s| {
             s.timestamp == timestamp
                 && s.event == event.event
-                && now.saturating_duration_since(s.at) < SAME_EVENT_WINDOW
+                && (event.duration >= s.duration
+                    || now.saturating_duration_since(s.at) < SAME_EVENT_WINDOW)
         });
         self.last = Some(Seen {
             timestamp,
             event: event.event,
+            duration: event.duration,
             at: now,
         });
         if same { None } else { Some(key) }
@@ -209,8 +224,23 @@ mod tests {
             ),
             (
                 "same capture replayed after a pause",
-                vec![(1000, ev(3, true, 320), 0), (1000, ev(3, true, 320), 2000)],
+                vec![
+                    (1000, ev(3, false, 160), 0),
+                    (1000, ev(3, true, 320), 20),
+                    (1000, ev(3, false, 160), 2000),
+                    (1000, ev(3, true, 320), 2020),
+                ],
                 "33",
+            ),
+            (
+                "redundant end packets delayed past the window",
+                vec![
+                    (1000, ev(6, false, 160), 0),
+                    (1000, ev(6, true, 480), 40),
+                    (1000, ev(6, true, 480), 1500),
+                    (1000, ev(6, true, 480), 3000),
+                ],
+                "6",
             ),
             (
                 "retransmission of an earlier packet",

@@ -141,13 +141,17 @@ pub struct Bindings {
 }
 
 impl Bindings {
-    /// Bindings read back (e.g. after a restart); expired ones are dropped.
+    /// Bindings read back (e.g. after a restart); expired ones are dropped, and a user with
+    /// more than [`MAX_CONTACTS_PER_AOR`] (a hand-edited file) keeps the latest-expiring ones.
     pub fn from_saved(saved: Vec<(String, Binding)>, now_ms: u64) -> Self {
         let mut b = Bindings::default();
         for (user, binding) in saved {
             if binding.expires_at_ms > now_ms {
                 b.by_user.entry(user).or_default().push(binding);
             }
+        }
+        for bindings in b.by_user.values_mut() {
+            keep_latest(bindings);
         }
         b
     }
@@ -227,7 +231,8 @@ impl Bindings {
             if secs > 0 {
                 updated.push(Binding {
                     contact: uri.clone(),
-                    expires_at_ms: now_ms + secs * 1000,
+                    // Saturating: `max_secs` is not bounded above by the settings.
+                    expires_at_ms: now_ms.saturating_add(secs.saturating_mul(1000)),
                     source: r.source,
                     transport: r.transport.clone(),
                     call_id: r.call_id.clone(),
@@ -235,11 +240,7 @@ impl Bindings {
                 });
             }
         }
-        if updated.len() > MAX_CONTACTS_PER_AOR {
-            updated.sort_by_key(|b| b.expires_at_ms);
-            let excess = updated.len() - MAX_CONTACTS_PER_AOR;
-            updated.drain(..excess);
-        }
+        keep_latest(&mut updated);
         if updated.is_empty() {
             self.by_user.remove(&r.user);
         } else {
@@ -257,6 +258,15 @@ fn same_uri(a: &str, b: &str) -> bool {
         (scheme.to_ascii_lowercase(), user, host.to_ascii_lowercase())
     }
     parts(a) == parts(b)
+}
+
+/// Keeps at most [`MAX_CONTACTS_PER_AOR`] bindings: those that expire last.
+fn keep_latest(bindings: &mut Vec<Binding>) {
+    if bindings.len() > MAX_CONTACTS_PER_AOR {
+        bindings.sort_by_key(|b| b.expires_at_ms);
+        let excess = bindings.len() - MAX_CONTACTS_PER_AOR;
+        bindings.drain(..excess);
+    }
 }
 
 #[cfg(test)]
@@ -379,6 +389,29 @@ mod tests {
     }
 
     #[test]
+    fn the_longest_expiry_saturates() {
+        // Reproduces fuzz/artifacts/register_contacts/huge-max-expires-overflows: settings
+        // accept any max_expires_secs, and a phone may ask for the largest.
+        let policy = ExpiryPolicy {
+            max_secs: u64::MAX,
+            ..POLICY
+        };
+        let mut b = Bindings::default();
+        let got = b
+            .apply(
+                &reg("<sip:op1@h1>;expires=18446744073709551615", None, 1),
+                policy,
+                5,
+            )
+            .unwrap();
+        assert_eq!(got[0].expires_at_ms, u64::MAX);
+        assert_eq!(
+            b.reach("op1", 5).unwrap().remaining_secs(5),
+            (u64::MAX - 5).div_ceil(1000)
+        );
+    }
+
+    #[test]
     fn saved_bindings_expire_after_a_restart() {
         let mut b = Bindings::default();
         b.apply(&reg("<sip:op1@h1>", Some(60), 1), POLICY, 0)
@@ -392,8 +425,27 @@ mod tests {
             0,
         )
         .unwrap();
-        let saved = b.to_saved();
+        let mut saved = b.to_saved();
+        // A hand-edited file with too many contacts for op2: the latest-expiring are kept.
+        let extra = saved.iter().find(|(u, _)| u == "op2").unwrap().1.clone();
+        for i in 0..MAX_CONTACTS_PER_AOR as u64 + 2 {
+            saved.push((
+                "op2".into(),
+                Binding {
+                    contact: format!("sip:op2@h{i}"),
+                    expires_at_ms: 130_000 + i,
+                    ..extra.clone()
+                },
+            ));
+        }
         let restored = Bindings::from_saved(saved, 120_000);
+        assert_eq!(restored.current("op2", 120_000).len(), MAX_CONTACTS_PER_AOR);
+        assert!(
+            restored
+                .current("op2", 120_000)
+                .iter()
+                .all(|b| b.contact != "sip:op2@h0" && b.contact != "sip:op2@h1")
+        );
         assert!(restored.reach("op1", 120_000).is_none());
         assert_eq!(
             restored

@@ -41,6 +41,29 @@ pub enum StoreError {
     },
 }
 
+/// The contents of a registrations file: `(user, binding)` pairs, in the order given.
+pub fn encode(bindings: Vec<(String, Binding)>) -> Result<Vec<u8>, serde_json::Error> {
+    let file = SavedFile {
+        version: VERSION,
+        bindings: bindings
+            .into_iter()
+            .map(|(user, binding)| SavedBinding { user, binding })
+            .collect(),
+    };
+    serde_json::to_vec_pretty(&file)
+}
+
+/// Reads the contents of a registrations file (what [`encode`] wrote); any other bytes are an
+/// error. Expired bindings are kept: [`super::bindings::Bindings::from_saved`] drops them.
+pub fn decode(bytes: &[u8]) -> Result<Vec<(String, Binding)>, serde_json::Error> {
+    let file: SavedFile = serde_json::from_slice(bytes)?;
+    Ok(file
+        .bindings
+        .into_iter()
+        .map(|s| (s.user, s.binding))
+        .collect())
+}
+
 /// The registrations file.
 #[derive(Debug, Clone)]
 pub struct BindingStore {
@@ -68,16 +91,10 @@ impl BindingStore {
                 });
             }
         };
-        let file: SavedFile =
-            serde_json::from_slice(&bytes).map_err(|source| StoreError::Format {
-                path: self.path.clone(),
-                source,
-            })?;
-        Ok(file
-            .bindings
-            .into_iter()
-            .map(|s| (s.user, s.binding))
-            .collect())
+        decode(&bytes).map_err(|source| StoreError::Format {
+            path: self.path.clone(),
+            source,
+        })
     }
 
     /// Replaces the file with these bindings, atomically.
@@ -86,14 +103,7 @@ impl BindingStore {
             path: self.path.clone(),
             source,
         };
-        let file = SavedFile {
-            version: VERSION,
-            bindings: bindings
-                .into_iter()
-                .map(|(user, binding)| SavedBinding { user, binding })
-                .collect(),
-        };
-        let bytes = serde_json::to_vec_pretty(&file).map_err(|source| StoreError::Format {
+        let bytes = encode(bindings).map_err(|source| StoreError::Format {
             path: self.path.clone(),
             source,
         })?;

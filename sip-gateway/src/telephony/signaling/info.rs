@@ -43,6 +43,44 @@ pub fn parse_dtmf_info(content_type: &str, body: &[u8]) -> Result<Option<Key>, (
     Ok(key)
 }
 
+/// Answers an in-dialog INFO: 200 for a DTMF body (returning its key) or any body that is not
+/// DTMF-shaped but acceptable, 415 with the accepted types otherwise.
+pub async fn answer_info(
+    request: &rsipstack::sip::Request,
+    handle: rsipstack::dialog::dialog::TransactionHandle,
+) -> Option<Key> {
+    use rsipstack::sip::{Header, StatusCode};
+    let content_type = request
+        .headers
+        .iter()
+        .find_map(|h| match h {
+            // `value()`: the type's Display writes "Content-Type: ...".
+            Header::ContentType(c) => Some(c.value().to_owned()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    match parse_dtmf_info(&content_type, &request.body) {
+        Ok(key) => {
+            handle.reply(StatusCode::OK).await.ok();
+            key
+        }
+        Err(()) => {
+            handle
+                .respond(
+                    StatusCode::UnsupportedMediaType,
+                    Some(vec![Header::Other(
+                        "Accept".into(),
+                        "application/dtmf-relay, application/dtmf".into(),
+                    )]),
+                    None,
+                )
+                .await
+                .ok();
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::type_complexity)] // data-driven test tables
 mod tests {

@@ -3,7 +3,7 @@
 //! here (service user, concurrency, codecs, RTP port) and then run by [`crate::telephony::call`].
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use rsipstack::dialog::dialog::Dialog;
@@ -18,18 +18,15 @@ use tokio_util::task::TaskTracker;
 use super::guard::{ALLOW, uri_user};
 use crate::telephony::bridge::{Outbound, now_ms};
 use crate::telephony::call::{self, CallHandler, CallSetup};
+use crate::telephony::capacity::Leg;
 use crate::telephony::media::ports::PortAllocator;
 use crate::telephony::registrar::{RegisterRequest, Registrar};
+use crate::telephony::rtp_socket::RtpSocket;
 use crate::telephony::sdp::{Offer, SdpError};
 use crate::telephony::settings::SipSettings;
 use crate::telephony::signaling::shield::Shield;
 
-/// Shared call bookkeeping.
-#[derive(Debug, Default)]
-pub struct Calls {
-    pub live: AtomicUsize,
-    pub total: AtomicUsize,
-}
+pub use crate::telephony::capacity::Calls;
 
 pub struct Dispatcher<H> {
     pub settings: SipSettings,
@@ -46,6 +43,8 @@ pub struct Dispatcher<H> {
     pub shutdown: CancellationToken,
     pub tracker: TaskTracker,
     pub contact: rsipstack::sip::Uri,
+    /// The 20 ms sending clock of every call.
+    pub pacer: Arc<crate::telephony::pacer::Pacer>,
 }
 
 impl<H: CallHandler> Dispatcher<H> {
@@ -128,10 +127,8 @@ impl<H: CallHandler> Dispatcher<H> {
             tx.reply(StatusCode::NotFound).await.ok();
             return;
         }
-        // Admission: reserve a call slot.
-        let live = self.calls.live.fetch_add(1, Ordering::AcqRel);
-        let slot = SlotGuard(self.calls.clone());
-        if live >= self.settings.max_calls {
+        // Admission: a slot under `max_calls`, which the gateway's own legs count toward too.
+        let Some(slot) = self.calls.admit(Leg::Incoming) else {
             let headers = vec![Header::Other(
                 "Retry-After".into(),
                 self.settings.retry_after_secs.to_string(),
@@ -140,7 +137,7 @@ impl<H: CallHandler> Dispatcher<H> {
                 .await
                 .ok();
             return;
-        }
+        };
         let parsed = Offer::parse(&tx.original.body).and_then(|o| o.negotiate().map(|n| (o, n)));
         let (offer, negotiated) = match parsed {
             Ok(p) => p,
@@ -198,6 +195,7 @@ impl<H: CallHandler> Dispatcher<H> {
             ring: std::time::Duration::from_millis(self.settings.ring_ms),
             session_id: u64::from(port) << 32 | self.calls.total.load(Ordering::Relaxed) as u64,
             outbound: Some(self.outbound.clone()),
+            pacer: self.pacer.clone(),
         };
         // The INVITE transaction (100, then the 180/200 the call sends, ACK or CANCEL) runs
         // beside the call.
@@ -314,13 +312,11 @@ impl<H: CallHandler> Dispatcher<H> {
         }
     }
 
-    async fn bind_rtp(&self) -> Option<(tokio::net::UdpSocket, u16)> {
+    async fn bind_rtp(&self) -> Option<(RtpSocket, u16)> {
         let attempts = self.ports.lock().map(|p| p.capacity()).unwrap_or(0).min(64);
         for _ in 0..attempts {
             let port = self.ports.lock().ok()?.allocate()?;
-            match tokio::net::UdpSocket::bind(SocketAddr::new(self.settings.listen_address, port))
-                .await
-            {
+            match RtpSocket::bind(SocketAddr::new(self.settings.listen_address, port)) {
                 Ok(s) => return Some((s, port)),
                 Err(_) => {
                     if let Ok(mut p) = self.ports.lock() {
@@ -330,14 +326,6 @@ impl<H: CallHandler> Dispatcher<H> {
             }
         }
         None
-    }
-}
-
-struct SlotGuard(Arc<Calls>);
-
-impl Drop for SlotGuard {
-    fn drop(&mut self) {
-        self.0.live.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -373,7 +361,11 @@ impl CallHandler for BenchBridge {
             sip_user: self.operator.clone(),
         };
         match channel
-            .connect(&leg, std::time::Duration::from_secs(30))
+            .connect(
+                &leg,
+                std::time::Duration::from_secs(30),
+                ivr::AnswerNotice::ignored(),
+            )
             .await
         {
             Ok(ivr::Connection::Talked { .. }) | Err(_) => {}
