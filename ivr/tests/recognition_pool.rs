@@ -169,35 +169,63 @@ async fn a_slow_recognition_times_out_and_frees_its_worker() {
     assert_eq!(f.pool.stats().timed_out, 2);
 }
 
+/// An engine that cannot be stopped: it works for its whole `work` whatever the deadline.
+struct Stubborn {
+    work: Duration,
+    calls: Arc<AtomicUsize>,
+}
+
+impl Engine for Stubborn {
+    fn transcribe(&mut self, _: &[f32], _: Instant) -> Result<EngineOutput, EngineError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        std::thread::sleep(self.work);
+        Ok(EngineOutput::NoSpeech)
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_that_waited_past_its_deadline_is_not_run() {
-    // The first runs to its end (0.4 s), the second starts at 0.4 s and is stopped at its
-    // deadline (0.6 s), the third is dropped unrun: its deadline passed while it waited.
-    let timeout = Duration::from_millis(600);
-    let f = pool(1, 4, timeout, Duration::from_millis(400));
+    // One worker busy for 1 s with an engine that ignores its deadline (0.3 s): every caller
+    // gets its timeout at 0.3 s, and the two requests still queued when the worker comes free
+    // (0.7 s past their deadlines) are dropped unrun. The margins are wide on purpose: a busy
+    // machine delays the spawns by milliseconds, never by 0.7 s.
+    let timeout = Duration::from_millis(300);
+    let work = Duration::from_secs(1);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let settings = PoolSettings {
+        workers: 1,
+        queue_limit: 4,
+        timeout,
+    };
+    let engine_calls = calls.clone();
+    let pool = Arc::new(
+        RecognitionPool::start(settings, move |_| {
+            Ok(Stubborn {
+                work,
+                calls: engine_calls.clone(),
+            })
+        })
+        .unwrap(),
+    );
     let mut waiting = Vec::new();
     for _ in 0..3 {
-        let pool = f.pool.clone();
+        let pool = pool.clone();
         waiting.push(tokio::spawn(async move { pool.recognize(speech()).await }));
     }
-    let mut heard = 0;
-    let mut timed_out = 0;
     for request in waiting {
-        match request.await.unwrap() {
-            Recognition::Heard { .. } => heard += 1,
-            Recognition::Unavailable(Unavailable::TimedOut(_)) => timed_out += 1,
-            other => panic!("{other:?}"),
-        }
+        assert_eq!(
+            request.await.unwrap(),
+            Recognition::Unavailable(Unavailable::TimedOut(timeout))
+        );
     }
-    assert_eq!((heard, timed_out), (1, 2));
-    // Give the worker time to drain the queue: the expired requests are skipped.
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    assert!(
-        f.calls.load(Ordering::SeqCst) <= 2,
-        "{}",
-        f.calls.load(Ordering::SeqCst)
-    );
-    assert_eq!(f.pool.in_flight(), 0);
+    // Wait until the worker has finished the first request and looked at the queue.
+    let asked = Instant::now();
+    while pool.in_flight() > 0 && asked.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(pool.in_flight(), 0);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert_eq!(pool.stats().timed_out, 3);
 }
 
 struct Broken;
