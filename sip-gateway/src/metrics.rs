@@ -1,11 +1,12 @@
 //! The SIP gateway's figures in `/metrics` (added to the ticketing core's through
 //! [`ticketing::http::MetricsSources`]): whether the trunk is registered, how many operator
-//! phones are registered, and the legs this node carries. Unlike the ticketing figures, these
-//! are the node's own.
+//! phones are registered, the legs this node carries, and how steadily it paces the outgoing
+//! audio. Unlike the ticketing figures, these are the node's own.
 
 use std::fmt::Write;
 
 use crate::telephony::TelephonyHandle;
+use crate::telephony::pacer::{LATENESS_BOUNDS_US, PacingFigures};
 
 /// A snapshot of the gateway's figures.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +19,8 @@ pub struct GatewayFigures {
     pub incoming_calls: usize,
     /// Legs the gateway placed that are in progress (operator legs, callbacks).
     pub outgoing_legs: usize,
+    /// The pacing threads of the outgoing RTP.
+    pub pacing: PacingFigures,
 }
 
 impl GatewayFigures {
@@ -30,6 +33,7 @@ impl GatewayFigures {
             registered_phones: handle.registered_operators(),
             incoming_calls: handle.live_calls(),
             outgoing_legs: handle.outgoing_legs(),
+            pacing: handle.pacing(),
         }
     }
 
@@ -63,6 +67,46 @@ impl GatewayFigures {
                 ("{direction=\"incoming\"}".to_owned(), self.incoming_calls),
                 ("{direction=\"outgoing\"}".to_owned(), self.outgoing_legs),
             ],
+        );
+        gauge(
+            "sportello_rtp_paced_streams",
+            "Outgoing RTP streams the pacing threads send (prompts, ringback, silence).",
+            &[(String::new(), self.pacing.streams)],
+        );
+        self.write_pacing(out);
+    }
+
+    /// The pacing threads' lateness histogram and stalls.
+    fn write_pacing(&self, out: &mut String) {
+        let pacing = &self.pacing;
+        let name = "sportello_rtp_pacing_lateness_seconds";
+        let _ = writeln!(
+            out,
+            "# HELP {name} How late a pacing thread woke for the packets of a 1 ms phase \
+             (each stream gets one packet every 20 ms).\n# TYPE {name} histogram"
+        );
+        let mut cumulative = 0;
+        for (bound, count) in LATENESS_BOUNDS_US.iter().zip(&pacing.lateness) {
+            cumulative += count;
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{le=\"{}\"}} {cumulative}",
+                *bound as f64 / 1e6
+            );
+        }
+        let total: u64 = pacing.lateness.iter().sum();
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {total}");
+        let _ = writeln!(
+            out,
+            "{name}_sum {}\n{name}_count {total}",
+            pacing.lateness_sum_us as f64 / 1e6
+        );
+        let name = "sportello_rtp_pacing_stalled_intervals_total";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Packet intervals (20 ms) a pacing thread could not run and skipped: \
+             a gap in the audio of its streams.\n# TYPE {name} counter\n{name} {}",
+            pacing.stalled_intervals
         );
     }
 }
@@ -103,6 +147,12 @@ mod tests {
             registered_phones: 2,
             incoming_calls: 3,
             outgoing_legs: 1,
+            pacing: PacingFigures {
+                streams: 3,
+                lateness: [900, 80, 15, 4, 1, 0, 0],
+                lateness_sum_us: 250_000,
+                stalled_intervals: 2,
+            },
         }
         .write(&mut out);
         for line in [
@@ -112,6 +162,17 @@ mod tests {
             "sportello_sip_registered_phones 2",
             "sportello_sip_calls{direction=\"incoming\"} 3",
             "sportello_sip_calls{direction=\"outgoing\"} 1",
+            "sportello_rtp_paced_streams 3",
+            "# TYPE sportello_rtp_pacing_lateness_seconds histogram",
+            "sportello_rtp_pacing_lateness_seconds_bucket{le=\"0.0005\"} 900",
+            "sportello_rtp_pacing_lateness_seconds_bucket{le=\"0.001\"} 980",
+            "sportello_rtp_pacing_lateness_seconds_bucket{le=\"0.005\"} 999",
+            "sportello_rtp_pacing_lateness_seconds_bucket{le=\"0.02\"} 1000",
+            "sportello_rtp_pacing_lateness_seconds_bucket{le=\"+Inf\"} 1000",
+            "sportello_rtp_pacing_lateness_seconds_sum 0.25",
+            "sportello_rtp_pacing_lateness_seconds_count 1000",
+            "# TYPE sportello_rtp_pacing_stalled_intervals_total counter",
+            "sportello_rtp_pacing_stalled_intervals_total 2",
         ] {
             assert!(out.lines().any(|l| l == line), "{line:?} missing in\n{out}");
         }
@@ -123,6 +184,7 @@ mod tests {
             registered_phones: 0,
             incoming_calls: 0,
             outgoing_legs: 0,
+            pacing: PacingFigures::default(),
         }
         .write(&mut without);
         assert!(!without.contains("sportello_sip_trunk_registered"));
@@ -133,6 +195,7 @@ mod tests {
             registered_phones: 0,
             incoming_calls: 0,
             outgoing_legs: 0,
+            pacing: PacingFigures::default(),
         }
         .write(&mut down);
         assert!(

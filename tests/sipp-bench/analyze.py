@@ -5,6 +5,7 @@
   analyze.py cpu   <samples.csv> [from_s] [to_s]    mean/max CPU and RSS between two times
   analyze.py keys  <gateway.log> <expected>         RFC 4733 keys heard per call
   analyze.py jitter <capture.pcap> [media_port]     RTP inter-arrival deltas per stream (port: 26000)
+  analyze.py pacing <metrics_0.txt> <metrics_1.txt> the gateway's pacing histogram between two scrapes
 """
 
 import collections
@@ -157,6 +158,39 @@ def jitter(path, media_port="26000"):
     }
 
 
+def metrics(path):
+    """The samples of a Prometheus text file: {name{labels}: value}."""
+    out = {}
+    for line in open(path):
+        if line.startswith("#") or not line.strip():
+            continue
+        name, value = line.rsplit(" ", 1)
+        out[name] = float(value)
+    return out
+
+
+def pacing(before, after):
+    """The gateway's pacing histogram between two /metrics scrapes: phases served, the share
+    that woke more than 1, 2, 5, 10 ms late, and the 20 ms intervals skipped."""
+    a, b = metrics(before), metrics(after)
+    name = "sportello_rtp_pacing_lateness_seconds"
+    diff = lambda key: b.get(key, 0.0) - a.get(key, 0.0)
+    phases = diff(f"{name}_count")
+    if phases <= 0:
+        return {"phases": 0}
+    late = {}
+    for bound in ("0.001", "0.002", "0.005", "0.01"):
+        within = diff(f'{name}_bucket{{le="{bound}"}}')
+        late[f"over_{float(bound) * 1000:g}ms_pct"] = round(100.0 * (phases - within) / phases, 3)
+    return {
+        "phases": int(phases),
+        "mean_lateness_ms": round(1000.0 * diff(f"{name}_sum") / phases, 3),
+        **late,
+        "stalled_intervals": int(diff("sportello_rtp_pacing_stalled_intervals_total")),
+        "streams": int(b.get("sportello_rtp_paced_streams", 0)),
+    }
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "sipp":
@@ -167,6 +201,8 @@ def main():
         r = keys(args[0], args[1])
     elif cmd == "jitter":
         r = jitter(*args[:2])
+    elif cmd == "pacing":
+        r = pacing(*args[:2])
     else:
         sys.exit(__doc__)
     print(json.dumps(r))

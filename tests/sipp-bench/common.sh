@@ -112,6 +112,16 @@ stop_gateway() {
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
+# Saves the running gateway's /metrics (its HTTP address is in the ready file) to $1.
+scrape_metrics() {
+  python3 - "$OUT/ready.json" "$1" <<'EOF'
+import json, sys, urllib.request
+http = json.load(open(sys.argv[1]))["http"]
+with urllib.request.urlopen(f"http://{http}/metrics", timeout=10) as r:
+    open(sys.argv[2], "wb").write(r.read())
+EOF
+}
+
 # Samples CPU (% of one core) and RSS of the gateway and of every sipp process each second.
 start_sampler() {
   python3 "$BENCH_DIR/sample.py" "$GW_PID" >"$1" &

@@ -7,7 +7,9 @@
 #   "key" debug lines, grouped by Call-ID; every call must show 1234), CPU of the gateway and
 #   of SIPp in the steady part, gateway memory per call ((max RSS - idle RSS) / N), and the
 #   pacing of the gateway's RTP at the receiver (a tshark capture on lo of 1/64 of the streams
-#   during the steady part: inter-arrival deltas per stream).
+#   during the steady part: inter-arrival deltas per stream), and the gateway's own view of it
+#   over the same 10 s (its /metrics pacing histogram: how late the pacing threads woke, and
+#   the 20 ms intervals they skipped).
 #
 #   tests/sipp-bench/ivr.sh [N ...]             default: 250 500 1000 2000
 #   ECHO=1     SIPp sends every packet it receives back (-rtp_echo): the caller "talks" 50
@@ -39,9 +41,11 @@ for n in "${ns[@]}"; do
   if [ "${CAPTURE:-1}" = 1 ]; then
     # Steady state: all N calls up from ~8 s to ~37 s after the start.
     sleep 15
+    scrape_metrics "$OUT/${tag}_metrics_0.txt" || true
     # Gateway RTP (source port a multiple of 128: 1/64 of the calls) to SIPp's media port.
     timeout 20 tshark -i lo -q -a duration:10 -w "$OUT/${tag}.pcap" \
       -f "udp dst port $SIPP_MEDIA_PORT and (udp[0:2] & 127) = 0" >/dev/null 2>&1 || true
+    scrape_metrics "$OUT/${tag}_metrics_1.txt" || true
   fi
   wait "$sipp_pid" || true
   stop_sampler
@@ -53,18 +57,21 @@ for n in "${ns[@]}"; do
   keys_json=$(python3 "$BENCH_DIR/analyze.py" keys "$OUT/gateway.log" 1234)
   jitter_json='{}'
   [ -s "$OUT/${tag}.pcap" ] && jitter_json=$(python3 "$BENCH_DIR/analyze.py" jitter "$OUT/${tag}.pcap" "$SIPP_MEDIA_PORT")
-  python3 - "$n" "$sipp_json" "$cpu_json" "$all_json" "$keys_json" "$jitter_json" "$rss0" "$scenario" "${ECHO:-0}" <<'EOF'
+  pacing_json='{}'
+  [ -s "$OUT/${tag}_metrics_1.txt" ] && pacing_json=$(python3 "$BENCH_DIR/analyze.py" pacing "$OUT/${tag}_metrics_0.txt" "$OUT/${tag}_metrics_1.txt")
+  python3 - "$n" "$sipp_json" "$cpu_json" "$all_json" "$keys_json" "$jitter_json" "$rss0" "$scenario" "${ECHO:-0}" "$pacing_json" <<'EOF'
 import json, sys
 n = int(sys.argv[1])
 s, c, a, k, j = (json.loads(x) for x in sys.argv[2:7])
 rss0, scenario, echo = int(sys.argv[7]), sys.argv[8], sys.argv[9] == "1"
+pacing = json.loads(sys.argv[10])
 rss_max = a.get("gw_rss_max_kb", 0)
 expect_keys = scenario == "ivr_call.xml"
 out = {
     "scenario": scenario, "rtp_echo": echo, "concurrent_target": n, **s,
     "steady": c, "gw_rss_idle_kb": rss0, "gw_rss_max_kb": rss_max,
     "kb_per_call": round((rss_max - rss0) / max(1, s["max_concurrent"]), 1),
-    "keys": k, "jitter": j,
+    "keys": k, "jitter": j, "gateway_pacing": pacing,
 }
 out["pass"] = (s["failed"] == 0 and s["successful"] == s["created"]
                and (not expect_keys or k["calls_with_expected"] == s["successful"]))

@@ -51,6 +51,18 @@ fn sipp_call_with_rtp_and_rfc4733_keys() {
     // The dialog heard them: 1 (information) interrupts the menu.
     gw.wait_log(&[MENU_CHOICE, "Information"], 1, SECONDS(10));
     gw.wait_log(&[CALL, "call ended", "CallerHungUp"], 1, SECONDS(10));
+    // The pacing threads served the call's 8 s of audio (a phase each millisecond, or
+    // skipped 20 ms intervals) and let go of its stream when it ended.
+    let metrics = gw.wait_metric("sportello_rtp_paced_streams 0", SECONDS(10));
+    let sample = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing in\n{metrics}"))
+    };
+    let phases = sample("sportello_rtp_pacing_lateness_seconds_count");
+    let stalled = sample("sportello_rtp_pacing_stalled_intervals_total");
+    assert!(phases + 20.0 * stalled >= 5_000.0, "{metrics}");
 }
 
 #[test]

@@ -78,9 +78,15 @@ pub struct TelephonyHandle {
     /// The trunk's registrar URI as configured (for `/metrics`).
     trunk_registrar: Option<String>,
     callbacks: bridge::callback::CallbackDialler,
+    pacer: Arc<pacer::Pacer>,
 }
 
 impl TelephonyHandle {
+    /// How the pacing threads are keeping the 20 ms clock of the outgoing audio.
+    pub fn pacing(&self) -> pacer::PacingFigures {
+        self.pacer.figures()
+    }
+
     /// Incoming calls in progress (ringing or answered).
     pub fn live_calls(&self) -> usize {
         self.calls.live.load(Ordering::Relaxed)
@@ -332,7 +338,7 @@ pub async fn start<H: CallHandler>(
         shutdown: shutdown.clone(),
         tracker: tracker.clone(),
         contact,
-        pacer,
+        pacer: pacer.clone(),
     });
 
     // The stack stops only after the calls have sent their BYEs.
@@ -400,5 +406,6 @@ pub async fn start<H: CallHandler>(
         trunk: trunk_status,
         trunk_registrar: settings.trunk.as_ref().map(|t| t.registrar.clone()),
         callbacks,
+        pacer,
     })
 }

@@ -13,7 +13,7 @@
 //! timer did), so receivers see a gap, never a compressed burst.
 
 use std::net::{SocketAddr, UdpSocket};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
@@ -42,8 +42,55 @@ struct Shard {
     incoming: Mutex<Vec<Arc<OutgoingStream>>>,
     /// Streams the thread serves (for the count only: the thread keeps its own list).
     active: AtomicUsize,
+    /// How late the thread served its phases, by [`LATENESS_BOUNDS_US`] bucket (the last
+    /// bucket is everything beyond), and the sum of the lateness.
+    lateness: [AtomicU64; LATENESS_BOUNDS_US.len() + 1],
+    lateness_sum_us: AtomicU64,
+    /// Whole packet intervals the thread could not run, skipped on its streams' clocks.
+    stalled_intervals: AtomicU64,
     stop: AtomicBool,
     thread: Thread,
+}
+
+/// Upper bounds (microseconds) of the lateness buckets: up to a whole interval.
+pub const LATENESS_BOUNDS_US: [u64; 6] = [500, 1_000, 2_000, 5_000, 10_000, 20_000];
+
+/// What the pacing threads did since start, over all threads (for `/metrics`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PacingFigures {
+    /// Streams being paced now.
+    pub streams: usize,
+    /// Phases served, by how late the thread woke for them: one count per
+    /// [`LATENESS_BOUNDS_US`] bucket, then the ones beyond the last bound (not cumulative).
+    pub lateness: [u64; LATENESS_BOUNDS_US.len() + 1],
+    pub lateness_sum_us: u64,
+    /// Packet intervals skipped because a thread could not run for a whole interval; each one
+    /// is a 20 ms gap in the audio of that thread's streams.
+    pub stalled_intervals: u64,
+}
+
+impl Shard {
+    fn record_lateness(&self, late: Duration) {
+        let us = late.as_micros().min(u128::from(u64::MAX)) as u64;
+        self.lateness[lateness_bucket(us)].fetch_add(1, Ordering::Relaxed);
+        self.lateness_sum_us.fetch_add(us, Ordering::Relaxed);
+    }
+}
+
+/// The bucket of a lateness: the first bound it does not exceed, or the last bucket.
+fn lateness_bucket(us: u64) -> usize {
+    LATENESS_BOUNDS_US
+        .iter()
+        .position(|&bound| us <= bound)
+        .unwrap_or(LATENESS_BOUNDS_US.len())
+}
+
+impl std::fmt::Debug for Pacer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pacer")
+            .field("threads", &self.shards.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Pacer {
@@ -70,6 +117,9 @@ impl Pacer {
             let shard = Arc::new(Shard {
                 incoming: Mutex::new(Vec::new()),
                 active: AtomicUsize::new(0),
+                lateness: std::array::from_fn(|_| AtomicU64::new(0)),
+                lateness_sum_us: AtomicU64::new(0),
+                stalled_intervals: AtomicU64::new(0),
                 stop: AtomicBool::new(false),
                 thread: handle.thread().clone(),
             });
@@ -113,6 +163,22 @@ impl Pacer {
                 s.active.load(Ordering::Relaxed) + incoming.len()
             })
             .sum()
+    }
+
+    /// The threads' figures since start.
+    pub fn figures(&self) -> PacingFigures {
+        let mut figures = PacingFigures {
+            streams: self.active_streams(),
+            ..PacingFigures::default()
+        };
+        for shard in &self.shards {
+            for (total, count) in figures.lateness.iter_mut().zip(&shard.lateness) {
+                *total += count.load(Ordering::Relaxed);
+            }
+            figures.lateness_sum_us += shard.lateness_sum_us.load(Ordering::Relaxed);
+            figures.stalled_intervals += shard.stalled_intervals.load(Ordering::Relaxed);
+        }
+        figures
     }
 }
 
@@ -174,9 +240,13 @@ fn pace(shard: &Shard) {
             for s in &mut skipped {
                 *s += periods;
             }
+            shard
+                .stalled_intervals
+                .fetch_add(u64::from(periods), Ordering::Relaxed);
         }
         // Serve every phase whose time has come (more than one after a short delay).
         while next <= now {
+            shard.record_lateness(now - next);
             let slots = 1 + std::mem::take(&mut skipped[phase]);
             phases[phase].retain(|stream| stream.tick(slots, &mut packet));
             phase = (phase + 1) % PHASES;
@@ -441,6 +511,37 @@ mod tests {
             "nothing sent after detach"
         );
         assert_eq!(sender.law(), G711::Ulaw);
+    }
+
+    #[tokio::test]
+    async fn the_threads_report_how_late_they_served_their_phases() {
+        let pacer = Pacer::start(1).unwrap();
+        assert_eq!(pacer.figures(), PacingFigures::default());
+        let (ours, theirs) = (socket().await, socket().await);
+        let stream = pacer.register(&ours, RtpSender::new(G711::Alaw, 1, 0, 0));
+        stream.lock().destination = Some(theirs.local_addr().unwrap());
+        for _ in 0..3 {
+            receive(&theirs).await;
+        }
+        let figures = pacer.figures();
+        assert_eq!(figures.streams, 1);
+        // Three packets are two intervals apart: 40 phases were served or skipped.
+        let served: u64 = figures.lateness.iter().sum();
+        assert!(served + 20 * figures.stalled_intervals >= 40, "{figures:?}");
+        // Phases are served within the interval they belong to (a longer stall is skipped).
+        assert!(figures.lateness_sum_us <= served * 20_000, "{figures:?}");
+        assert_eq!(figures.lateness[LATENESS_BOUNDS_US.len()], 0);
+    }
+
+    #[test]
+    fn lateness_buckets_include_their_upper_bound() {
+        assert_eq!(lateness_bucket(0), 0);
+        assert_eq!(lateness_bucket(500), 0);
+        assert_eq!(lateness_bucket(501), 1);
+        assert_eq!(lateness_bucket(5_000), 3);
+        assert_eq!(lateness_bucket(20_000), 5);
+        assert_eq!(lateness_bucket(20_001), 6);
+        assert_eq!(lateness_bucket(u64::MAX), 6);
     }
 
     #[tokio::test]
