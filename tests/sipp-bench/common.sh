@@ -1,4 +1,5 @@
-# Shared by the SIPp benchmark scripts (sourced, not run). See README.md in this folder.
+# Shared by the SIPp benchmark scripts (sourced, not run). What each script measures: its
+# own header; how to read and record the figures: BENCHMARKS.md.
 #
 # Environment (all optional):
 #   SPORTELLO_BIN   the gateway binary (default target/release/sportello; built by
