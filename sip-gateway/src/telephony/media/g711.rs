@@ -1,6 +1,9 @@
 //! G.711 A-law and mu-law companding (ITU-T G.711), sample by sample.
 //!
-//! Pure functions over 16-bit linear PCM; the tables for decoding are computed once.
+//! Pure functions over 16-bit linear PCM. Encoding and decoding go through tables computed
+//! once from the reference algorithms below (A-law: 8,192 entries, one per 13-bit value;
+//! mu-law: 65,536, one per sample): the pacing threads encode every prompt packet of every
+//! call, and a table lookup per sample is what keeps that cheap.
 
 use std::sync::OnceLock;
 
@@ -40,8 +43,8 @@ impl G711 {
 
     pub fn encode_sample(self, sample: i16) -> u8 {
         match self {
-            G711::Alaw => linear_to_alaw(sample),
-            G711::Ulaw => linear_to_ulaw(sample),
+            G711::Alaw => alaw_encoding()[alaw_index(sample)],
+            G711::Ulaw => ulaw_encoding()[ulaw_index(sample)],
         }
     }
 
@@ -54,7 +57,16 @@ impl G711 {
 
     /// Encodes PCM samples, appending one code per sample to `out`.
     pub fn encode(self, pcm: &[i16], out: &mut Vec<u8>) {
-        out.extend(pcm.iter().map(|&s| self.encode_sample(s)));
+        match self {
+            G711::Alaw => {
+                let table = alaw_encoding();
+                out.extend(pcm.iter().map(|&s| table[alaw_index(s)]));
+            }
+            G711::Ulaw => {
+                let table = ulaw_encoding();
+                out.extend(pcm.iter().map(|&s| table[ulaw_index(s)]));
+            }
+        }
     }
 
     /// Decodes G.711 codes, appending one sample per code to `out`.
@@ -143,6 +155,27 @@ fn ulaw_to_linear(code: u8) -> i16 {
     v as i16
 }
 
+/// A-law looks only at the 13 most significant bits (`sample >> 3`).
+fn alaw_index(sample: i16) -> usize {
+    usize::from((sample >> 3) as u16 & 0x1FFF)
+}
+
+fn ulaw_index(sample: i16) -> usize {
+    usize::from(sample as u16)
+}
+
+/// Fixed-size tables: the masked or `u16` index is always in bounds, so the encoding loop
+/// has no bounds checks.
+fn alaw_encoding() -> &'static [u8; 0x2000] {
+    static TABLE: OnceLock<Box<[u8; 0x2000]>> = OnceLock::new();
+    TABLE.get_or_init(|| Box::new(std::array::from_fn(|i| linear_to_alaw((i << 3) as i16))))
+}
+
+fn ulaw_encoding() -> &'static [u8; 0x10000] {
+    static TABLE: OnceLock<Box<[u8; 0x10000]>> = OnceLock::new();
+    TABLE.get_or_init(|| Box::new(std::array::from_fn(|i| linear_to_ulaw(i as i16))))
+}
+
 fn alaw_table() -> &'static [i16; 256] {
     static TABLE: OnceLock<[i16; 256]> = OnceLock::new();
     TABLE.get_or_init(|| std::array::from_fn(|i| alaw_to_linear(i as u8)))
@@ -173,6 +206,22 @@ mod tests {
         ];
         for &(law, linear, code) in table {
             assert_eq!(law.encode_sample(linear), code, "{law:?} encode {linear}");
+        }
+    }
+
+    #[test]
+    fn the_encoding_tables_agree_with_the_reference_algorithms_for_every_sample() {
+        let mut out = Vec::new();
+        for s in i16::MIN..=i16::MAX {
+            assert_eq!(G711::Alaw.encode_sample(s), linear_to_alaw(s), "A-law {s}");
+            assert_eq!(G711::Ulaw.encode_sample(s), linear_to_ulaw(s), "mu-law {s}");
+        }
+        let pcm: Vec<i16> = (i16::MIN..=i16::MAX).step_by(7).collect();
+        for law in [G711::Alaw, G711::Ulaw] {
+            out.clear();
+            law.encode(&pcm, &mut out);
+            let one_by_one: Vec<u8> = pcm.iter().map(|&s| law.encode_sample(s)).collect();
+            assert_eq!(out, one_by_one, "{law:?}");
         }
     }
 
