@@ -188,7 +188,7 @@ async fn the_pool_recognises_synthesised_italian_within_the_timeout() {
         Recognition::NoSpeech
     );
     assert!(
-        started.elapsed() < Duration::from_secs(1),
+        started.elapsed() < Duration::from_secs(3),
         "{:?}",
         started.elapsed()
     );
@@ -228,7 +228,9 @@ async fn excess_requests_fall_back_at_once_and_a_timeout_falls_back() {
         pool.recognize(long.clone()).await,
         Recognition::Unavailable(Unavailable::Busy)
     );
-    assert!(asked.elapsed() < Duration::from_millis(50));
+    // Refused at once, not after waiting for the running recognition (margin for a loaded
+    // CI machine).
+    assert!(asked.elapsed() < Duration::from_millis(500));
     assert!(!matches!(first.await.unwrap(), Recognition::Unavailable(_)));
 
     // A deadline shorter than whisper needs: the caller hears about it at the deadline.
@@ -246,6 +248,6 @@ async fn excess_requests_fall_back_at_once_and_a_timeout_falls_back() {
         hurried.recognize(long).await,
         Recognition::Unavailable(Unavailable::TimedOut(timeout))
     );
-    assert!(asked.elapsed() < timeout + Duration::from_millis(100));
+    assert!(asked.elapsed() < timeout + Duration::from_secs(1));
     assert_eq!(hurried.stats().timed_out, 1);
 }

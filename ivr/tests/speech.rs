@@ -319,13 +319,9 @@ async fn a_repeated_sentence_costs_nothing() {
     let voice = Voice::new(espeak, 8 * 1024 * 1024);
     let first = voice.synthesize("Per informazioni prema 1.").await.unwrap();
     assert_eq!(first.label(), "Per informazioni prema uno.");
-    let started = Instant::now();
+    // The same prompt comes back from the cache: no second synthesis (the counts below), and
+    // no time measured here, which a loaded machine would make fragile.
     let again = voice.synthesize("Per informazioni prema 1.").await.unwrap();
-    assert!(
-        started.elapsed() < Duration::from_millis(5),
-        "{:?}",
-        started.elapsed()
-    );
     assert!(Arc::ptr_eq(&first, &again));
     let stats = voice.cache_stats();
     assert_eq!((stats.hits, stats.misses, stats.entries), (1, 1, 1));
