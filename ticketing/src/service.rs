@@ -116,6 +116,8 @@ struct Inner {
     /// [`crate::operators::spawn_callback_dialler`]): only then can a waiting caller's
     /// callback keep its place in the operator queue.
     callbacks_dialled: std::sync::atomic::AtomicBool,
+    /// Writes the dialog outcomes in groups; started on first use (on that caller's runtime).
+    outcome_writer: std::sync::OnceLock<crate::operators::outcomes::OutcomeWriter>,
 }
 
 impl std::fmt::Debug for Ticketing {
@@ -141,6 +143,7 @@ impl Ticketing {
                 clock,
                 events: EventBus::default(),
                 callbacks_dialled: std::sync::atomic::AtomicBool::new(false),
+                outcome_writer: std::sync::OnceLock::new(),
             }),
         })
     }
@@ -151,6 +154,15 @@ impl Ticketing {
 
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    pub(crate) fn outcome_writer(&self) -> &crate::operators::outcomes::OutcomeWriter {
+        self.inner.outcome_writer.get_or_init(|| {
+            crate::operators::outcomes::OutcomeWriter::start(
+                self.inner.store.clone(),
+                self.inner.office.id.to_string(),
+            )
+        })
     }
 
     pub fn now(&self) -> Timestamp {

@@ -16,11 +16,13 @@
 //!   node ([`spawn_recovery`]).
 //! - [`callback`]: the callback dialler trait the gateway implements, and the task that hands
 //!   reached callback tickets to it.
+//! - [`outcomes`]: how each call to the phone dialog ended, written in groups.
 
 pub mod callback;
 pub mod context;
 pub mod dispatch;
 pub mod indicators;
+pub mod outcomes;
 mod service;
 pub mod state;
 
@@ -31,6 +33,7 @@ use crate::queue::{LineId, ServiceLine, StationId};
 pub use callback::{CallbackDialler, CallbackOutcome, spawn_callback_dialler};
 pub use context::CallContext;
 pub use indicators::{DialogOutcome, IndicatorRules, IntervalIndicators};
+pub use outcomes::OutcomeRow;
 pub use service::{
     CallParty, CallbackRequest, Escalated, EscalationError, EscalationRefusal, OperatorError,
     OperatorView, PhoneCallView, PhoneLineQueue, PhoneQueueOverview, QueueCallback, QueuePosition,

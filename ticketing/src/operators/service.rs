@@ -1221,9 +1221,12 @@ impl Ticketing {
         call_id: &str,
         outcome: DialogOutcome,
     ) -> Result<(), StoreError> {
-        self.store()
-            .insert_dialog_outcome(&self.office().id, call_id, outcome, self.now())
-            .await
+        let row = super::OutcomeRow {
+            call_id: call_id.to_owned(),
+            outcome,
+            at: self.now(),
+        };
+        self.outcome_writer().record(row).await
     }
 
     /// Every configured operator position with its live state (wrap-ups that are over show

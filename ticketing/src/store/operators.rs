@@ -431,6 +431,10 @@ impl OfficeTransaction {
     }
 }
 
+/// Rows per multi-row INSERT of dialog outcomes: 256 bound values, well under SQLite's and
+/// PostgreSQL's limits.
+const OUTCOME_ROWS_PER_STATEMENT: usize = 64;
+
 impl Store {
     /// Every stored operator position of the office (read side).
     pub async fn operator_positions(
@@ -484,23 +488,36 @@ impl Store {
         rows.iter().map(PhoneCallRecord::from_row).collect()
     }
 
-    /// Records how a call to the phone dialog ended.
-    pub async fn insert_dialog_outcome(
+    /// Records how calls to the phone dialog ended, in one transaction (one multi-row INSERT
+    /// per [`OUTCOME_ROWS_PER_STATEMENT`] rows).
+    pub async fn insert_dialog_outcomes(
         &self,
         office_id: &str,
-        call_id: &str,
-        outcome: DialogOutcome,
-        at: Timestamp,
+        rows: &[crate::operators::OutcomeRow],
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO dialog_outcomes (office_id, call_id, outcome, at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(office_id)
-        .bind(call_id)
-        .bind(outcome.as_str())
-        .bind(at.as_millisecond())
-        .execute(&self.writer)
-        .await?;
+        let mut tx = self.writer.begin().await?;
+        for chunk in rows.chunks(OUTCOME_ROWS_PER_STATEMENT) {
+            let mut sql = String::from(
+                "INSERT INTO dialog_outcomes (office_id, call_id, outcome, at) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let n = i * 4;
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("(${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4));
+            }
+            let mut query = sqlx::query(&sql);
+            for row in chunk {
+                query = query
+                    .bind(office_id)
+                    .bind(row.call_id.as_str())
+                    .bind(row.outcome.as_str())
+                    .bind(row.at.as_millisecond());
+            }
+            query.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

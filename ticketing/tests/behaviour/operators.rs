@@ -26,6 +26,10 @@ on_both!(
 );
 on_both!(abandons_and_indicators, indicators);
 on_both!(concurrent_polls_never_ring_twice, concurrent);
+on_both!(
+    dialog_outcomes_of_simultaneous_calls_are_all_recorded,
+    simultaneous_outcomes
+);
 
 const OP1: &str = "operatore-1";
 const OP2: &str = "operatore-2";
@@ -508,6 +512,42 @@ async fn refusals(db: Db) {
             next: Some(datetime(2026, 11, 24, 8, 30, 0, 0))
         }
     );
+}
+
+async fn simultaneous_outcomes(db: Db) {
+    let Some((t, _clock)) = office(db, monday_morning()).await else {
+        return;
+    };
+    let start = t.now();
+    // 600 calls end at once: their rows are written in groups (at most 256 per transaction),
+    // and each caller returns only once its own row is stored.
+    let calls: Vec<_> = (0..600)
+        .map(|i| {
+            let t = t.clone();
+            tokio::spawn(async move {
+                let outcome = if i % 3 == 0 {
+                    DialogOutcome::Escalated
+                } else {
+                    DialogOutcome::Resolved
+                };
+                t.record_dialog_outcome(&format!("call-{i}"), outcome).await
+            })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    let stored = t
+        .store()
+        .dialog_outcomes_between(&t.office().id, start, start.checked_add(secs(1)).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 600);
+    let escalated = stored
+        .iter()
+        .filter(|(_, o)| *o == DialogOutcome::Escalated)
+        .count();
+    assert_eq!(escalated, 200);
 }
 
 async fn indicators(db: Db) {
