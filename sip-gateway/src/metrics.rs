@@ -19,6 +19,9 @@ pub struct GatewayFigures {
     pub incoming_calls: usize,
     /// Legs the gateway placed that are in progress (operator legs, callbacks).
     pub outgoing_legs: usize,
+    /// Incoming INVITEs refused with 503 since start: (`max_calls` reached, new-call rate
+    /// exceeded).
+    pub refused_invites: (u64, u64),
     /// The pacing threads of the outgoing RTP.
     pub pacing: PacingFigures,
 }
@@ -33,6 +36,7 @@ impl GatewayFigures {
             registered_phones: handle.registered_operators(),
             incoming_calls: handle.live_calls(),
             outgoing_legs: handle.outgoing_legs(),
+            refused_invites: handle.refused_calls(),
             pacing: handle.pacing(),
         }
     }
@@ -73,7 +77,20 @@ impl GatewayFigures {
             "Outgoing RTP streams the pacing threads send (prompts, ringback, silence).",
             &[(String::new(), self.pacing.streams)],
         );
+        self.write_refused(out);
         self.write_pacing(out);
+    }
+
+    /// The INVITEs refused with 503, by reason.
+    fn write_refused(&self, out: &mut String) {
+        let name = "sportello_sip_invites_refused_total";
+        let (full, rate) = self.refused_invites;
+        let _ = writeln!(
+            out,
+            "# HELP {name} New calls answered 503 (Retry-After): max_calls legs were up, or more \
+             new calls a second than max_new_calls_per_second.\n# TYPE {name} counter\n\
+             {name}{{reason=\"max_calls\"}} {full}\n{name}{{reason=\"rate\"}} {rate}"
+        );
     }
 
     /// The pacing threads' lateness histogram and stalls.
@@ -147,6 +164,7 @@ mod tests {
             registered_phones: 2,
             incoming_calls: 3,
             outgoing_legs: 1,
+            refused_invites: (4, 7),
             pacing: PacingFigures {
                 streams: 3,
                 lateness: [900, 80, 15, 4, 1, 0, 0],
@@ -162,6 +180,9 @@ mod tests {
             "sportello_sip_registered_phones 2",
             "sportello_sip_calls{direction=\"incoming\"} 3",
             "sportello_sip_calls{direction=\"outgoing\"} 1",
+            "# TYPE sportello_sip_invites_refused_total counter",
+            "sportello_sip_invites_refused_total{reason=\"max_calls\"} 4",
+            "sportello_sip_invites_refused_total{reason=\"rate\"} 7",
             "sportello_rtp_paced_streams 3",
             "# TYPE sportello_rtp_pacing_lateness_seconds histogram",
             "sportello_rtp_pacing_lateness_seconds_bucket{le=\"0.0005\"} 900",
@@ -184,6 +205,7 @@ mod tests {
             registered_phones: 0,
             incoming_calls: 0,
             outgoing_legs: 0,
+            refused_invites: (0, 0),
             pacing: PacingFigures::default(),
         }
         .write(&mut without);
@@ -195,6 +217,7 @@ mod tests {
             registered_phones: 0,
             incoming_calls: 0,
             outgoing_legs: 0,
+            refused_invites: (0, 0),
             pacing: PacingFigures::default(),
         }
         .write(&mut down);

@@ -10,6 +10,8 @@
 #   GW_PRELOAD      a library preloaded into the gateway (experiments, e.g. an allocator:
 #                   /usr/lib/x86_64-linux-gnu/libjemalloc.so.2)
 #   GW_NICE         nice value for the gateway (experiments: -10 gives it priority over SIPp)
+#   MAX_NEW_CALLS_PER_SECOND  the gateway's new-call rate limit (default 100000: off, so the
+#                   scripts measure capacity; set it to see the overload behaviour)
 #   KEEP_OUT=1      keep the raw files (SIPp CSVs, gateway logs, captures) after the run
 
 set -euo pipefail
@@ -64,6 +66,7 @@ rtp_port_min = $RTP_MIN
 rtp_port_max = $RTP_MAX
 service_users = ["ivr", "sportello"]
 max_calls = $max_calls
+max_new_calls_per_second = ${MAX_NEW_CALLS_PER_SECOND:-100000}
 ring_ms = 0
 inactivity_timeout_secs = 30
 rate_limit_per_second = 100000

@@ -66,6 +66,42 @@ fn sipp_call_with_rtp_and_rfc4733_keys() {
 }
 
 #[test]
+fn a_flood_of_new_calls_beyond_the_rate_gets_503_and_the_gateway_keeps_answering() {
+    if !sipp_available() {
+        return;
+    }
+    let gw = Gateway::start("sip-flood", "max_new_calls_per_second = 5\n");
+    // 30 calls within about 150 ms: the first second's five (plus what refills meanwhile)
+    // are answered, the rest refused at once with 503 and Retry-After.
+    let (all_ok, _) = sipp(
+        &gw,
+        &bench_scenario("sig_call.xml"),
+        "u1",
+        &["-m", "30", "-r", "200", "-l", "30"],
+    );
+    assert!(!all_ok, "30 calls at 200/s passed a limit of 5/s");
+    let metrics = gw.wait_metric(
+        "sportello_sip_invites_refused_total{reason=\"max_calls\"} 0",
+        SECONDS(5),
+    );
+    let refused: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("sportello_sip_invites_refused_total{reason=\"rate\"} "))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no rate refusals in\n{metrics}"));
+    assert!((20..=25).contains(&refused), "{refused} refused\n{metrics}");
+    let errors = std::fs::read_to_string(gw.dir.join("sipp-sig_call-u1").join("err.log"))
+        .unwrap_or_default();
+    assert!(errors.contains("SIP/2.0 503"), "{errors}");
+    assert!(errors.contains("Retry-After: "), "{errors}");
+    // A second later the bucket has refilled: a new call is answered as usual.
+    std::thread::sleep(SECONDS(1));
+    let (ok, log) = sipp(&gw, &bench_scenario("sig_call.xml"), "t1", &[]);
+    assert!(ok, "a call after the flood failed:\n{log}");
+    gw.assert_alive();
+}
+
+#[test]
 fn sipp_cancel_gets_487() {
     if !sipp_available() {
         return;

@@ -97,6 +97,11 @@ impl TelephonyHandle {
         self.calls.outgoing.load(Ordering::Relaxed)
     }
 
+    /// Incoming INVITEs refused since start: (`max_calls` reached, new-call rate exceeded).
+    pub fn refused_calls(&self) -> (u64, u64) {
+        self.calls.refused()
+    }
+
     /// Calls answered since start.
     pub fn total_calls(&self) -> usize {
         self.calls.total.load(Ordering::Relaxed)
@@ -297,7 +302,10 @@ pub async fn start<H: CallHandler>(
             },
         }
     });
-    let calls = Arc::new(Calls::new(settings.max_calls));
+    let calls = Arc::new(Calls::new(
+        settings.max_calls,
+        settings.max_new_calls_per_second,
+    ));
     let outbound = Arc::new(bridge::Outbound {
         dialogs: dialogs.clone(),
         ports: ports.clone(),

@@ -33,6 +33,9 @@ pub struct SipSettings {
     pub service_users: Vec<String>,
     /// Above this many calls, new INVITEs get 503 with Retry-After.
     pub max_calls: usize,
+    /// New incoming calls accepted per second (a burst of one second's worth); beyond it new
+    /// INVITEs get 503 with Retry-After at once.
+    pub max_new_calls_per_second: u32,
     /// How long the gateway rings (180) before answering, in milliseconds.
     pub ring_ms: u64,
     /// Seconds a 503 asks the caller to wait.
@@ -89,6 +92,7 @@ impl Default for SipSettings {
             rtp_port_max: 29999,
             service_users: vec!["sportello".to_owned()],
             max_calls: 2500,
+            max_new_calls_per_second: 1000,
             ring_ms: 0,
             retry_after_secs: 30,
             inactivity_timeout_secs: 30,
@@ -244,6 +248,12 @@ impl SipSettings {
         }
         if self.max_calls == 0 {
             errors.push(err("max_calls", "must be at least 1"));
+        }
+        if !(1..=100_000).contains(&self.max_new_calls_per_second) {
+            errors.push(err(
+                "max_new_calls_per_second",
+                "must be between 1 and 100000",
+            ));
         }
         if !(1..=MAX_TIMER_SECS).contains(&self.inactivity_timeout_secs) {
             errors.push(err(

@@ -18,7 +18,6 @@ use tokio_util::task::TaskTracker;
 use super::guard::{ALLOW, uri_user};
 use crate::telephony::bridge::{Outbound, now_ms};
 use crate::telephony::call::{self, CallHandler, CallSetup};
-use crate::telephony::capacity::Leg;
 use crate::telephony::media::ports::PortAllocator;
 use crate::telephony::registrar::{RegisterRequest, Registrar};
 use crate::telephony::rtp_socket::RtpSocket;
@@ -103,6 +102,17 @@ impl<H: CallHandler> Dispatcher<H> {
         }
     }
 
+    /// 503 Service Unavailable with Retry-After (`retry_after_secs`).
+    async fn unavailable(&self, tx: &mut Transaction) {
+        let headers = vec![Header::Other(
+            "Retry-After".into(),
+            self.settings.retry_after_secs.to_string(),
+        )];
+        tx.reply_with(StatusCode::ServiceUnavailable, headers, None)
+            .await
+            .ok();
+    }
+
     async fn on_invite(self: Arc<Self>, mut tx: Transaction) {
         let call_id = tx
             .original
@@ -127,16 +137,15 @@ impl<H: CallHandler> Dispatcher<H> {
             tx.reply(StatusCode::NotFound).await.ok();
             return;
         }
-        // Admission: a slot under `max_calls`, which the gateway's own legs count toward too.
-        let Some(slot) = self.calls.admit(Leg::Incoming) else {
-            let headers = vec![Header::Other(
-                "Retry-After".into(),
-                self.settings.retry_after_secs.to_string(),
-            )];
-            tx.reply_with(StatusCode::ServiceUnavailable, headers, None)
-                .await
-                .ok();
-            return;
+        // Admission: within the new-call rate, then a slot under `max_calls` (which the
+        // gateway's own legs count toward too).
+        let slot = match self.calls.admit_incoming(std::time::Instant::now()) {
+            Ok(slot) => slot,
+            Err(refused) => {
+                tracing::debug!(%call_id, ?refused, "INVITE refused: 503");
+                self.unavailable(&mut tx).await;
+                return;
+            }
         };
         let parsed = Offer::parse(&tx.original.body).and_then(|o| o.negotiate().map(|n| (o, n)));
         let (offer, negotiated) = match parsed {
@@ -156,13 +165,7 @@ impl<H: CallHandler> Dispatcher<H> {
         };
         let Some((socket, port)) = self.bind_rtp().await else {
             tracing::warn!(%call_id, "no free RTP port");
-            let headers = vec![Header::Other(
-                "Retry-After".into(),
-                self.settings.retry_after_secs.to_string(),
-            )];
-            tx.reply_with(StatusCode::ServiceUnavailable, headers, None)
-                .await
-                .ok();
+            self.unavailable(&mut tx).await;
             return;
         };
         let port_guard = PortGuard(self.ports.clone(), port);
