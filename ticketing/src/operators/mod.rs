@@ -12,8 +12,9 @@
 //! - [`indicators`]: offered, answered, abandoned, service level... per interval (pure).
 //! - [`context`]: what the operator sees of the caller.
 //! - `service`: the operations on [`crate::Ticketing`], each one transaction under the
-//!   office lock; `service/liveness.rs` takes back positions whose call was lost with its
-//!   node ([`spawn_recovery`]).
+//!   office lock (ring outcomes in `service/calls.rs`, callbacks in `service/callbacks.rs`,
+//!   views and indicators in `service/views.rs`); `service/liveness.rs` takes back positions
+//!   whose call was lost with its node ([`spawn_recovery`]).
 //! - [`callback`]: the callback dialler trait the gateway implements, and the task that hands
 //!   reached callback tickets to it.
 //! - [`outcomes`]: how each call to the phone dialog ended, written in groups.
