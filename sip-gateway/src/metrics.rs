@@ -9,7 +9,7 @@ use crate::telephony::TelephonyHandle;
 use crate::telephony::pacer::{LATENESS_BOUNDS_US, PacingFigures};
 
 /// A snapshot of the gateway's figures.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GatewayFigures {
     /// The trunk's registrar (as configured) and whether the last REGISTER succeeded.
     pub trunk: Option<(String, bool)>,
@@ -200,25 +200,13 @@ mod tests {
 
         // No trunk configured: no trunk line; a failed registration reads 0.
         let mut without = String::new();
-        GatewayFigures {
-            trunk: None,
-            registered_phones: 0,
-            incoming_calls: 0,
-            outgoing_legs: 0,
-            refused_invites: (0, 0),
-            pacing: PacingFigures::default(),
-        }
-        .write(&mut without);
+        GatewayFigures::default().write(&mut without);
         assert!(!without.contains("sportello_sip_trunk_registered"));
         assert!(without.contains("sportello_sip_registered_phones 0\n"));
         let mut down = String::new();
         GatewayFigures {
             trunk: Some(("sip:\"odd\"\\host".to_owned(), false)),
-            registered_phones: 0,
-            incoming_calls: 0,
-            outgoing_legs: 0,
-            refused_invites: (0, 0),
-            pacing: PacingFigures::default(),
+            ..GatewayFigures::default()
         }
         .write(&mut down);
         assert!(

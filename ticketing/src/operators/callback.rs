@@ -71,19 +71,20 @@ pub fn spawn_callback_dialler(
     }
     ticketing.set_callbacks_dialled();
     let calls = tracker.clone();
-    tracker.spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                () = shutdown.cancelled() => break,
-                _ = tick.tick() => {}
-            }
+    let stop = shutdown.clone();
+    super::spawn_every(tracker, every, stop, move || {
+        let (ticketing, dialler, shutdown, calls) = (
+            ticketing.clone(),
+            dialler.clone(),
+            shutdown.clone(),
+            calls.clone(),
+        );
+        async move {
             let claims = match ticketing.claim_callbacks().await {
                 Ok(claims) => claims,
                 Err(error) => {
                     tracing::warn!(%error, "could not look for callbacks to place");
-                    continue;
+                    return;
                 }
             };
             for request in claims {

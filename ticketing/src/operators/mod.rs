@@ -27,7 +27,12 @@ pub mod outcomes;
 mod service;
 pub mod state;
 
+use std::future::Future;
+use std::time::Duration;
+
 use jiff::SignedDuration;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::queue::{LineId, ServiceLine, StationId};
 
@@ -127,4 +132,29 @@ impl PhoneQueueRules {
     pub fn operators_of(&self, staff: &str) -> impl Iterator<Item = &OperatorPosition> {
         self.operators.iter().filter(move |o| o.staff == staff)
     }
+}
+
+/// Spawns on `tracker` a task that runs `round` at once and then every `every` until
+/// `shutdown` (a late round delays the next one instead of bunching them): the callback
+/// dialler's and the liveness recovery's rhythm.
+fn spawn_every<F, Fut>(
+    tracker: &TaskTracker,
+    every: Duration,
+    shutdown: CancellationToken,
+    mut round: F,
+) where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    tracker.spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                _ = tick.tick() => {}
+            }
+            round().await;
+        }
+    });
 }

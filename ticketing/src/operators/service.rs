@@ -320,6 +320,19 @@ impl Ticketing {
         Ok(position)
     }
 
+    /// Opens the office's transaction with the escalated call `ticket_id` read in it.
+    async fn begin_with_call(
+        &self,
+        ticket_id: i64,
+    ) -> Result<(OfficeTransaction, PhoneCallRecord), OperatorError> {
+        let mut tx = self.begin().await?;
+        let call = tx
+            .phone_call(ticket_id)
+            .await?
+            .ok_or(OperatorError::UnknownCall(ticket_id))?;
+        Ok((tx, call))
+    }
+
     async fn begin(&self) -> Result<OfficeTransaction, StoreError> {
         self.store().begin_office_operation(&self.office().id).await
     }
@@ -794,11 +807,7 @@ impl Ticketing {
         ticket_id: i64,
         number: &PhoneNumber,
     ) -> Result<QueueCallback, OperatorError> {
-        let mut tx = self.begin().await?;
-        let call = tx
-            .phone_call(ticket_id)
-            .await?
-            .ok_or(OperatorError::UnknownCall(ticket_id))?;
+        let (mut tx, call) = self.begin_with_call(ticket_id).await?;
         if call.ticket.status != TicketStatus::Waiting {
             return Err(OperatorError::Conflict);
         }
@@ -857,11 +866,7 @@ impl Ticketing {
     /// The caller hung up while waiting (not while ringing: see [`RingOutcome`]).
     pub async fn abandon_phone_call(&self, ticket_id: i64) -> Result<(), OperatorError> {
         let now = self.now();
-        let mut tx = self.begin().await?;
-        let call = tx
-            .phone_call(ticket_id)
-            .await?
-            .ok_or(OperatorError::UnknownCall(ticket_id))?;
+        let (mut tx, call) = self.begin_with_call(ticket_id).await?;
         if call.ticket.status != TicketStatus::Waiting || call.callback {
             // Already assigned, closed, or a callback: the caller's hang-up changes nothing.
             return Ok(());

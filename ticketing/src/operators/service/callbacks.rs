@@ -82,11 +82,7 @@ impl Ticketing {
             tx.commit(streak).await?;
             return Ok(());
         }
-        let mut tx = self.begin().await?;
-        let call = tx
-            .phone_call(claim.ticket_id)
-            .await?
-            .ok_or(OperatorError::UnknownCall(claim.ticket_id))?;
+        let (mut tx, call) = self.begin_with_call(claim.ticket_id).await?;
         let mut record = self.operator_record(&mut tx, &claim.station, now).await?;
         if record.state == OperatorState::Ringing && record.ticket_id == Some(claim.ticket_id) {
             apply(&mut record, OperatorEvent::CallerLeft, now)?;

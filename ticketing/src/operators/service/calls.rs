@@ -19,11 +19,7 @@ impl Ticketing {
         let position = self.position(station_id)?;
         let rules = &self.office().phone_queue;
         let now = self.now();
-        let mut tx = self.begin().await?;
-        let call = tx
-            .phone_call(ticket_id)
-            .await?
-            .ok_or(OperatorError::UnknownCall(ticket_id))?;
+        let (mut tx, call) = self.begin_with_call(ticket_id).await?;
         let at_position = call.ticket.station.as_ref() == Some(&position.id);
         let ringing = at_position && call.ticket.status == TicketStatus::Called;
         let talking = at_position

@@ -186,14 +186,9 @@ pub fn spawn_recovery(
     if !ticketing.office().phone_queue.is_enabled() {
         return;
     }
-    tracker.spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                () = shutdown.cancelled() => break,
-                _ = tick.tick() => {}
-            }
+    crate::operators::spawn_every(tracker, every, shutdown, move || {
+        let ticketing = ticketing.clone();
+        async move {
             match ticketing.recover_lost_calls().await {
                 Ok(0) => {}
                 Ok(n) => tracing::warn!(positions = n, "lost operator calls recovered"),
